@@ -58,10 +58,9 @@ class Fields {
     return v.get<double>();
   }
   double number(const char* key, double fallback) const { return has(key) ? number(key) : fallback; }
+  double positive_number(const char* key) const { return check_positive(key, number(key)); }
   double positive_number(const char* key, double fallback) const {
-    const double v = number(key, fallback);
-    if (!(v > 0.0)) fail(key, fmt::format("must be positive, not {}", v));
-    return v;
+    return check_positive(key, number(key, fallback));
   }
 
   bool boolean(const char* key, bool fallback) const {
@@ -93,8 +92,9 @@ class Fields {
   }
 
  private:
-  int64_t check_positive(const char* key, int64_t v) const {
-    if (v <= 0) fail(key, fmt::format("must be positive, not {}", v));
+  template <class T>
+  T check_positive(const char* key, T v) const {
+    if (!(v > 0)) fail(key, fmt::format("must be positive, not {}", v));
     return v;
   }
 
@@ -149,9 +149,9 @@ RopeScaling read_rope_scaling(const Json& obj, std::string_view file, const std:
     case RopeScalingType::kDefault:
       break;
     case RopeScalingType::kLlama3:
-      r.factor = f.positive_number("factor", 0.0);
-      r.low_freq_factor = f.positive_number("low_freq_factor", 0.0);
-      r.high_freq_factor = f.positive_number("high_freq_factor", 0.0);
+      r.factor = f.positive_number("factor");
+      r.low_freq_factor = f.positive_number("low_freq_factor");
+      r.high_freq_factor = f.positive_number("high_freq_factor");
       r.original_max_position_embeddings = f.positive("original_max_position_embeddings");
       if (!(r.high_freq_factor > r.low_freq_factor)) {
         f.fail("high_freq_factor", fmt::format("must exceed low_freq_factor ({} <= {})",
@@ -160,10 +160,10 @@ RopeScaling read_rope_scaling(const Json& obj, std::string_view file, const std:
       break;
     case RopeScalingType::kLinear:
     case RopeScalingType::kDynamic:
-      r.factor = f.positive_number("factor", 0.0);
+      r.factor = f.positive_number("factor");
       break;
     case RopeScalingType::kYarn:
-      r.factor = f.positive_number("factor", 0.0);
+      r.factor = f.positive_number("factor");
       r.original_max_position_embeddings = f.integer("original_max_position_embeddings", 0);
       break;
     case RopeScalingType::kOther:
