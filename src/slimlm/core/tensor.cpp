@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "slimlm/core/convert.h"
 #include "slimlm/core/error.h"
 
 namespace slimlm {
@@ -101,6 +102,17 @@ Tensor Tensor::reshape(Shape shape) const {
 Tensor Tensor::clone() const {
   Tensor t = empty(dtype_, shape_);
   if (nbytes_) std::memcpy(t.data_, data_, nbytes_);
+  return t;
+}
+
+Tensor Tensor::to(DType dtype) const {
+  if (dtype == dtype_) return clone();
+  Tensor t = empty(dtype, shape_);
+  try {
+    convert(data_, dtype_, t.data_, dtype, numel_);
+  } catch (const UnsupportedError& e) {
+    throw UnsupportedError("tensor " + describe() + ": " + e.what());
+  }
   return t;
 }
 
