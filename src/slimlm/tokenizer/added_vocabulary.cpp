@@ -39,6 +39,11 @@ void AddedVocabulary::Matcher::find_all(std::string_view s, std::vector<Hit>& hi
 AddedVocabulary::AddedVocabulary(std::vector<AddedToken> tokens, const Normalizer* normalizer)
     : tokens_(std::move(tokens)) {
   for (size_t k = 0; k < tokens_.size(); ++k) {
+    AddedToken& t = tokens_[k];
+    t.decoded = t.content;
+    if (t.normalized && normalizer) normalizer->normalize(t.decoded);
+  }
+  for (size_t k = 0; k < tokens_.size(); ++k) {
     const AddedToken& t = tokens_[k];
     by_id_.emplace(t.id, k);
     by_content_.emplace(t.content, k);
@@ -49,13 +54,8 @@ AddedVocabulary::AddedVocabulary(std::vector<AddedToken> tokens, const Normalize
     for (size_t k = 0; k < tokens_.size(); ++k) {
       const AddedToken& t = tokens_[k];
       if (t.special != (pass == 0)) continue;
-      if (!t.normalized) {
-        raw_.add(t.content, k);
-      } else {
-        std::string pattern = t.content;
-        if (normalizer) normalizer->normalize(pattern);
-        normalized_.add(std::move(pattern), k);
-      }
+      if (!t.normalized) raw_.add(t.content, k);
+      else normalized_.add(t.decoded, k);
     }
   }
 }

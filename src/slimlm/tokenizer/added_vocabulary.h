@@ -26,6 +26,11 @@ struct AddedToken {
   bool single_word = false;
   bool lstrip = false;
   bool rstrip = false;
+  // What decode() shows for this id: the content as the normalizer rewrites
+  // it when normalized (HF tokenizers >= 0.22 decodes the normalized form,
+  // so Llama-2's "<s>" decodes as "▁<s>" and, no longer spelling a special
+  // token, survives skip_special_tokens).
+  std::string decoded;
 };
 
 class AddedVocabulary {

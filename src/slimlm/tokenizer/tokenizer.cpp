@@ -170,7 +170,7 @@ std::string Tokenizer::decode(std::span<const int32_t> ids, bool skip_special_to
   tokens.reserve(ids.size());
   for (int32_t id : ids) {
     const std::string* tok = nullptr;
-    if (const AddedToken* a = p.added.find_id(id)) tok = &a->content;
+    if (const AddedToken* a = p.added.find_id(id)) tok = &a->decoded;
     else tok = p.model->id_to_token(id);
     if (!tok) continue;
     if (skip_special_tokens && p.added.is_special_content(*tok)) continue;

@@ -1,10 +1,12 @@
 #pragma once
-// Word -> token ids, shared by all threads of one tokenizer. Natural text
-// repeats its words, so most BPE work is a lookup here. Sharded locks keep
-// batch encoding from serialising on one mutex. When a shard is full it stops
-// taking new words (as HF's cache does): no eviction cost, bounded memory.
+// Word -> token ids. Natural text repeats its words, so most BPE work is a
+// lookup here. Two levels: a small direct-mapped table per thread (no locks,
+// no sharing of cache lines), in front of a table shared by all threads of one
+// tokenizer, sharded under mutexes. When a shard is full it stops taking new
+// words (as HF's cache does): no eviction cost, bounded memory.
 #include <xxhash.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -24,27 +26,13 @@ class WordCache {
  public:
   static constexpr size_t kMaxWordBytes = 64;
 
-  explicit WordCache(size_t capacity = 1 << 17)
-      : shards_(std::make_unique<Shard[]>(kShards)), per_shard_(capacity / kShards) {}
+  explicit WordCache(size_t capacity = 1 << 17);
+  WordCache(const WordCache&) = delete;
+  WordCache& operator=(const WordCache&) = delete;
 
   // Appends the cached ids of `word` to `out`; false when absent.
-  bool lookup(std::string_view word, std::vector<int32_t>& out) const {
-    if (word.size() > kMaxWordBytes) return false;
-    Shard& s = shard(word);
-    std::lock_guard<std::mutex> lock(s.mu);
-    auto it = s.map.find(word);
-    if (it == s.map.end()) return false;
-    out.insert(out.end(), it->second.begin(), it->second.end());
-    return true;
-  }
-
-  void insert(std::string_view word, const int32_t* ids, size_t n) const {
-    if (word.size() > kMaxWordBytes) return;
-    Shard& s = shard(word);
-    std::lock_guard<std::mutex> lock(s.mu);
-    if (s.map.size() >= per_shard_) return;
-    s.map.emplace(std::string(word), std::vector<int32_t>(ids, ids + n));
-  }
+  bool lookup(std::string_view word, std::vector<int32_t>& out) const;
+  void insert(std::string_view word, const int32_t* ids, size_t n) const;
 
  private:
   static constexpr size_t kShards = 64;
@@ -52,11 +40,15 @@ class WordCache {
     std::mutex mu;
     std::unordered_map<std::string, std::vector<int32_t>, StringHash, std::equal_to<>> map;
   };
-  Shard& shard(std::string_view word) const {
-    // Top bits pick the shard; the map itself uses the whole hash.
-    return shards_[(XXH3_64bits(word.data(), word.size()) >> 58) % kShards];
-  }
+  struct LocalEntry {
+    uint64_t hash = 0;
+    std::string word;
+    std::vector<int32_t> ids;
+  };
+  struct Local;
+  Local& local() const;
 
+  const uint64_t serial_;  // tells this cache's per-thread tables apart
   std::unique_ptr<Shard[]> shards_;
   size_t per_shard_;
 };
