@@ -6,10 +6,14 @@
 namespace slimlm::cli {
 
 RunFn setup_info(CLI::App& app);
+RunFn setup_tokenize(CLI::App& app);
+RunFn setup_detokenize(CLI::App& app);
 
 std::span<const Command> all_commands() {
   static const std::array kCommands = {
       Command{"info", "Describe a Hugging Face checkpoint folder", &setup_info},
+      Command{"tokenize", "Token ids of a text under a model's tokenizer", &setup_tokenize},
+      Command{"detokenize", "Text of a list of token ids", &setup_detokenize},
   };
   return kCommands;
 }
