@@ -1,0 +1,186 @@
+#include "slimlm/quant/rtn.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <vector>
+
+#include "slimlm/core/convert.h"
+#include "slimlm/core/error.h"
+#include "slimlm/core/threads.h"
+#include "slimlm/quant/codebook.h"
+#include "slimlm/quant/pack.h"
+
+namespace slimlm::quant {
+namespace {
+
+float round_scale(double s, DType dt) {
+  const auto f = static_cast<float>(s);
+  return dt == DType::kF16 ? f16_to_f32(f32_to_f16(f)) : f;
+}
+
+// Scale and zero point from the group's range shrunk by `shrink` (1 = none).
+GroupParams range_params(const FormatTraits& t, const float* w, int64_t n, double shrink) {
+  float lo = 0.0f, hi = 0.0f;  // the range always includes 0
+  for (int64_t i = 0; i < n; ++i) {
+    lo = std::min(lo, w[i]);
+    hi = std::max(hi, w[i]);
+  }
+  GroupParams p;
+  if (t.codebook == Codebook::kNf4) {
+    p.scale = round_scale(shrink * std::max(-lo, hi), t.scale_dtype);
+    return p;
+  }
+  const int maxq = t.max_code();
+  if (t.symmetric) {
+    p.zero = t.implied_zero();
+    p.scale = round_scale(shrink * std::max(-lo, hi) / (maxq / 2.0), t.scale_dtype);
+    return p;
+  }
+  const double range = shrink * (static_cast<double>(hi) - lo);
+  p.scale = round_scale(range / maxq, t.scale_dtype);
+  p.zero = p.scale > 0
+               ? std::clamp(static_cast<int>(std::nearbyint(-shrink * lo / p.scale)), 0, maxq)
+               : 0;
+  return p;
+}
+
+// Unit-scale level of a code: w ≈ scale * level.
+float level(const FormatTraits& t, uint8_t code, int zero) {
+  return t.codebook == Codebook::kNf4 ? kNf4Values[code] : static_cast<float>(code - zero);
+}
+
+// The least-squares scale for the codes p gives (zero point kept).
+GroupParams refit(const FormatTraits& t, const float* w, int64_t n, const GroupParams& p,
+                  const float* imp) {
+  double num = 0, den = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double v = level(t, encode(t, w[i], p), p.zero);
+    const double a = imp ? imp[i] : 1.0;
+    num += a * w[i] * v;
+    den += a * v * v;
+  }
+  GroupParams q = p;
+  if (den > 0 && num > 0) q.scale = round_scale(num / den, t.scale_dtype);
+  return q;
+}
+
+}  // namespace
+
+uint8_t encode(const FormatTraits& t, float w, const GroupParams& p) {
+  if (t.codebook == Codebook::kNf4) return p.scale > 0 ? nearest_nf4(w / p.scale) : uint8_t{7};
+  if (!(p.scale > 0)) return static_cast<uint8_t>(p.zero);
+  // torch.round (GPTQ, compressed-tensors) rounds half to even, as nearbyint does.
+  const float q = std::nearbyint(w / p.scale) + static_cast<float>(p.zero);
+  return static_cast<uint8_t>(std::clamp(q, 0.0f, static_cast<float>(t.max_code())));
+}
+
+double group_error(const FormatTraits& t, const float* w, int64_t n, const GroupParams& p,
+                   const float* imp) {
+  double err = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double d = static_cast<double>(p.scale) * level(t, encode(t, w[i], p), p.zero) - w[i];
+    err += (imp ? imp[i] : 1.0) * d * d;
+  }
+  return err;
+}
+
+GroupParams fit_group(const FormatTraits& t, const float* w, int64_t n, const ClipSearch& clip,
+                      const float* imp) {
+  GroupParams best = range_params(t, w, n, 1.0);
+  if (!clip.enabled) return best;
+  double best_err = group_error(t, w, n, best, imp);
+  const int steps = static_cast<int>(std::floor(clip.max_shrink * clip.grid + 1e-9));
+  for (int i = 0; i <= steps; ++i) {
+    const GroupParams p = range_params(t, w, n, 1.0 - static_cast<double>(i) / clip.grid);
+    for (int pass = 0; pass < (clip.refit_scale ? 2 : 1); ++pass) {
+      const GroupParams c = pass == 0 ? p : refit(t, w, n, p, imp);
+      const double e = group_error(t, w, n, c, imp);
+      if (e < best_err) {
+        best_err = e;
+        best = c;
+      }
+    }
+  }
+  return best;
+}
+
+QuantizedTensor quantize_rtn(const Tensor& weight, QuantFormat format, const RtnOptions& opt,
+                             std::string_view name, QuantError* error) {
+  const FormatTraits& t = format_traits(format);
+  if (weight.ndim() != 2) {
+    throw ConfigError(fmt::format("{}: only 2-D weights can be quantized, got {}", name,
+                                  weight.describe()));
+  }
+  const DType dt = weight.dtype();
+  if (dt != DType::kF32 && dt != DType::kF16 && dt != DType::kBF16) {
+    throw UnsupportedError(fmt::format("{}: cannot quantize {} weights", name, to_string(dt)));
+  }
+  const int64_t rows = weight.dim(0), cols = weight.dim(1);
+  check_shape(format, rows, cols, name);
+  if (!opt.importance.empty() && opt.importance.size() != static_cast<size_t>(cols)) {
+    throw ConfigError(fmt::format("{}: importance has {} values for {} columns", name,
+                                  opt.importance.size(), cols));
+  }
+  const int64_t gl = t.group_length(cols), groups = t.groups_per_row(cols);
+  UnpackedQuant u;
+  u.format = format;
+  u.rows = rows;
+  u.cols = cols;
+  u.codes.resize(static_cast<size_t>(rows * cols));
+  u.scales.resize(static_cast<size_t>(rows * groups));
+  if (!t.symmetric) u.zeros.resize(static_cast<size_t>(rows * groups));
+
+  const size_t esize = dtype_traits(dt).block_bytes;
+  const auto* src = static_cast<const uint8_t*>(weight.raw_data());
+  const float* imp = opt.importance.empty() ? nullptr : opt.importance.data();
+  std::mutex mu;
+  QuantError total;
+  parallel_for(0, rows, 1, [&](int64_t r0, int64_t r1) {
+    std::vector<float> buf(static_cast<size_t>(cols));
+    QuantError local;
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* w;
+      if (dt == DType::kF32) {
+        w = reinterpret_cast<const float*>(src + static_cast<size_t>(r * cols) * esize);
+      } else {
+        convert(src + static_cast<size_t>(r * cols) * esize, dt, buf.data(), DType::kF32,
+                static_cast<size_t>(cols));
+        w = buf.data();
+      }
+      for (int64_t c = 0; c < cols; ++c) {
+        if (!std::isfinite(w[c])) {
+          throw FormatError(fmt::format("{}: non-finite weight {} at [{}, {}]", name, w[c], r, c));
+        }
+      }
+      for (int64_t g = 0; g < groups; ++g) {
+        const float* wg = w + g * gl;
+        const GroupParams p = fit_group(t, wg, gl, opt.clip, imp ? imp + g * gl : nullptr);
+        if (!std::isfinite(p.scale)) {
+          throw ConfigError(fmt::format("{}: weights of row {} overflow the {} scale of {}", name,
+                                        r, to_string(t.scale_dtype), t.name));
+        }
+        const auto gi = static_cast<size_t>(r * groups + g);
+        u.scales[gi] = p.scale;
+        if (!t.symmetric) u.zeros[gi] = static_cast<uint8_t>(p.zero);
+        uint8_t* codes = u.codes.data() + r * cols + g * gl;
+        for (int64_t i = 0; i < gl; ++i) {
+          codes[i] = encode(t, wg[i], p);
+          const double d = static_cast<double>(p.scale) * level(t, codes[i], p.zero) - wg[i];
+          local.sse += d * d;
+          local.sum_sq += static_cast<double>(wg[i]) * wg[i];
+        }
+      }
+    }
+    std::lock_guard lock(mu);
+    total.sse += local.sse;
+    total.sum_sq += local.sum_sq;
+  });
+  if (error) *error = total;
+  return pack(u);
+}
+
+}  // namespace slimlm::quant
