@@ -84,3 +84,39 @@ TEST(Matmul, LargeGemvIsThreadedAndExact) {
 
 }  // namespace
 }  // namespace slimlm::kernels
+
+namespace slimlm::kernels {
+namespace {
+
+TEST(Matmul, SplitOverThreadsForEveryShapeClass) {
+  // Wide (split by columns), tall and narrow (split by rows), and tiny.
+  for (auto [M, N, K] : {std::tuple<int64_t, int64_t, int64_t>{512, 640, 33}, {300, 8, 40},
+                         {130, 127, 64}, {3, 3, 3}}) {
+    auto x = random_vector(static_cast<size_t>(M * K), 9);
+    auto w = random_vector(static_cast<size_t>(N * K), 10);
+    std::vector<float> got(M * N, -7.f), want(M * N);
+    matmul_f32(x.data(), w.data(), got.data(), M, N, K);
+    ref::matmul(x.data(), w.data(), want.data(), M, N, K);
+    SCOPED_TRACE("M=" + std::to_string(M) + " N=" + std::to_string(N));
+    expect_close(got, want, K);
+  }
+}
+
+TEST(Matmul, SgemmSerialHonoursTransposesStridesAndBeta) {
+  const int64_t M = 5, N = 6, K = 7, lda = 9, ldb = 11, ldc = 8;
+  auto a = random_vector(static_cast<size_t>(K * lda), 11);  // stored K x M (trans_a)
+  auto b = random_vector(static_cast<size_t>(K * ldb), 12);  // stored K x N (no trans)
+  std::vector<float> c(static_cast<size_t>(M * ldc), 1.f);
+  sgemm_serial(true, false, M, N, K, 0.5f, a.data(), lda, b.data(), ldb, 2.f, c.data(), ldc);
+  for (int64_t m = 0; m < M; ++m) {
+    for (int64_t n = 0; n < N; ++n) {
+      double acc = 0;
+      for (int64_t k = 0; k < K; ++k) acc += double(a[k * lda + m]) * b[k * ldb + n];
+      EXPECT_NEAR(c[m * ldc + n], 0.5 * acc + 2.0, 1e-5) << m << "," << n;
+    }
+    EXPECT_EQ(c[m * ldc + N], 1.f);  // past N untouched
+  }
+}
+
+}  // namespace
+}  // namespace slimlm::kernels
