@@ -1,6 +1,7 @@
 // ByteLevel (GPT-2): optionally splits with the GPT-2 regex, then maps every
 // byte to its printable stand-in so that BPE never sees an unknown symbol.
 #include <array>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -22,8 +23,9 @@ class ByteLevelPreTokenizer final : public PreTokenizer {
     thread_local std::string prefixed;
     text.split([&](std::string_view piece, bool at_origin, PreTokenizedString::Sink& out) {
       if (add_prefix_space_ && piece.front() != ' ') {
-        prefixed.assign(" ");
-        prefixed.append(piece);
+        prefixed.resize(piece.size() + 1);
+        prefixed[0] = ' ';
+        std::memcpy(prefixed.data() + 1, piece.data(), piece.size());
         piece = prefixed;
       }
       auto emit = [&](size_t b, size_t e) {
