@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
-#include <mutex>
-#include <thread>
 
 #include "slimlm/core/error.h"
+#include "slimlm/core/threads.h"
 #include "slimlm/tokenizer/pipeline.h"
 #include "slimlm/tokenizer/unicode.h"
 
@@ -135,32 +133,18 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_special_t
 std::vector<std::vector<int32_t>> Tokenizer::encode_batch(const std::vector<std::string>& texts,
                                                           bool add_special_tokens) const {
   std::vector<std::vector<int32_t>> out(texts.size());
-  const size_t workers = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), texts.size());
-  if (workers <= 1) {
-    for (size_t i = 0; i < texts.size(); ++i) out[i] = encode(texts[i], add_special_tokens);
-    return out;
-  }
-  // Texts differ in length, so workers take small chunks as they go.
+  // Texts differ in length, so each pool thread takes small chunks as it
+  // goes rather than one fixed share. Pool threads persist, and with them
+  // their per-thread word caches.
+  constexpr size_t kChunk = 16;
+  const auto workers =
+      std::min<int64_t>(num_threads(), static_cast<int64_t>((texts.size() + kChunk - 1) / kChunk));
   std::atomic<size_t> next{0};
-  std::exception_ptr error;
-  std::mutex error_mu;
-  auto work = [&] {
-    try {
-      constexpr size_t kChunk = 16;
-      for (size_t b; (b = next.fetch_add(kChunk)) < texts.size();) {
-        for (size_t i = b; i < std::min(b + kChunk, texts.size()); ++i) out[i] = encode(texts[i], add_special_tokens);
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mu);
-      if (!error) error = std::current_exception();
-      next = texts.size();
+  parallel_for(0, std::max<int64_t>(workers, 1), 1, [&](int64_t, int64_t) {
+    for (size_t b; (b = next.fetch_add(kChunk)) < texts.size();) {
+      for (size_t i = b; i < std::min(b + kChunk, texts.size()); ++i) out[i] = encode(texts[i], add_special_tokens);
     }
-  };
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < workers; ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
-  if (error) std::rethrow_exception(error);
+  });
   return out;
 }
 
