@@ -158,6 +158,29 @@ void BM_Prefill(benchmark::State& state) {
 }
 BENCHMARK(BM_Prefill)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The same prompt pushed through decode() into an empty KV cache, as a
+// generation's prompt phase (and llama-bench's pp) runs.
+void BM_PrefillCache(benchmark::State& state) {
+  const Model* m = bench_model();
+  if (!m) return state.SkipWithError(("no model at " + model_dir().string()).c_str());
+  const int64_t T = state.range(0);
+  const auto ids = random_tokens(T, m->vocab_size());
+  auto cache = m->new_cache(T);
+  slimlm::Timer t;
+  for (auto _ : state) {
+    cache->clear();
+    const slimlm::Tensor logits = m->decode(*cache, ids);
+    benchmark::DoNotOptimize(logits.raw_data());
+  }
+  const double tps = static_cast<double>(T * state.iterations()) / t.seconds();
+  const double gflops = forward_flops(*m, T) / static_cast<double>(T) * tps / 1e9;
+  state.counters["tok/s"] = tps;
+  state.counters["GFLOP/s"] = gflops;
+  if (g_sgemm_peak > 0) state.counters["frac_sgemm_peak"] = gflops / g_sgemm_peak;
+  state.counters["threads"] = slimlm::num_threads();
+}
+BENCHMARK(BM_PrefillCache)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 void BM_Decode(benchmark::State& state) {
   const Model* m = bench_model();
   if (!m) return state.SkipWithError(("no model at " + model_dir().string()).c_str());

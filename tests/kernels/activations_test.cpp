@@ -84,16 +84,12 @@ TEST_P(ActivationsIsaTest, SiluMulMatchesReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllIsas, ActivationsIsaTest,
-                         ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
-                         [](const auto& info) { return std::string(to_string(info.param)); });
-
-TEST(Softmax, MatchesReference) {
-  for (int64_t n : {1, 2, 17, 64, 300}) {
+TEST_P(ActivationsIsaTest, SoftmaxMatchesReference) {
+  for (int64_t n : {1, 2, 7, 8, 9, 16, 17, 64, 300}) {
     auto x = random_vector(static_cast<size_t>(n), 3, 5.f);
     auto want = x;
     ref::softmax(want.data(), 1, n);
-    softmax_f32(x.data(), n);
+    softmax_f32(x.data(), n, GetParam());
     double total = 0.0;
     for (int64_t i = 0; i < n; ++i) {
       ASSERT_NEAR(x[i], want[i], 1e-6 * want[i] + 1e-12) << i;
@@ -102,6 +98,10 @@ TEST(Softmax, MatchesReference) {
     EXPECT_NEAR(total, 1.0, 1e-6);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(AllIsas, ActivationsIsaTest,
+                         ::testing::Values(Isa::kScalar, Isa::kAvx2, Isa::kAvx512),
+                         [](const auto& info) { return std::string(to_string(info.param)); });
 
 }  // namespace
 }  // namespace slimlm::kernels

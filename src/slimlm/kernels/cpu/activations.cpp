@@ -52,11 +52,18 @@ void silu_mul_f32(const float* gate, const float* up, float* out, int64_t n) {
   silu_mul_f32(gate, up, out, n, best_isa());
 }
 
-void softmax_f32(float* x, int64_t n) {
+void softmax_f32(float* x, int64_t n, Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return cpu::softmax_f32_avx512(x, n);
+    case Isa::kAvx2: return cpu::softmax_f32_avx2(x, n);
+    case Isa::kScalar: break;
+  }
   float mx = x[0];
   for (int64_t i = 1; i < n; ++i) mx = x[i] > mx ? x[i] : mx;
-  const float inv = 1.0f / exp_sum_f32(x, n, mx);
+  const float inv = 1.0f / exp_sum_scalar(x, n, mx);
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
+
+void softmax_f32(float* x, int64_t n) { softmax_f32(x, n, best_isa()); }
 
 }  // namespace slimlm::kernels

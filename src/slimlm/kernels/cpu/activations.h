@@ -20,7 +20,9 @@ float exp_sum_f32(float* x, int64_t n, float shift, Isa isa);
 void silu_mul_f32(const float* gate, const float* up, float* out, int64_t n);
 void silu_mul_f32(const float* gate, const float* up, float* out, int64_t n, Isa isa);
 
-// In-place softmax of one row of n values (n >= 1), f32 like torch's softmax.
+// In-place softmax of one row of n values (n >= 1), f32 like torch's softmax:
+// exp(x - max) / sum.
 void softmax_f32(float* x, int64_t n);
+void softmax_f32(float* x, int64_t n, Isa isa);
 
 }  // namespace slimlm::kernels

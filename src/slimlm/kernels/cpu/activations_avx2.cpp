@@ -62,6 +62,21 @@ float exp_sum_f32_avx2(float* x, int64_t n, float shift) {
   return sum;
 }
 
+void softmax_f32_avx2(float* x, int64_t n) {
+  __m256 mx = _mm256_set1_ps(x[0]);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) mx = _mm256_max_ps(mx, _mm256_loadu_ps(x + i));
+  __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(mx), _mm256_extractf128_ps(mx, 1));
+  m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+  m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+  float shift = _mm_cvtss_f32(m4);
+  for (; i < n; ++i) shift = x[i] > shift ? x[i] : shift;
+  const float inv_s = 1.0f / exp_sum_f32_avx2(x, n, shift);
+  const __m256 inv = _mm256_set1_ps(inv_s);
+  for (i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), inv));
+  for (; i < n; ++i) x[i] *= inv_s;
+}
+
 void silu_mul_f32_avx2(const float* gate, const float* up, float* out, int64_t n) {
   const __m256 one = _mm256_set1_ps(1.0f);
   int64_t i = 0;

@@ -59,6 +59,20 @@ float exp_sum_f32_avx512(float* x, int64_t n, float shift) {
   return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
 }
 
+void softmax_f32_avx512(float* x, int64_t n) {
+  __m512 mx = _mm512_set1_ps(x[0]);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? static_cast<__mmask16>(0xffff) : tail_mask(n - i);
+    mx = _mm512_mask_max_ps(mx, m, mx, _mm512_maskz_loadu_ps(m, x + i));
+  }
+  const float shift = _mm512_reduce_max_ps(mx);
+  const __m512 inv = _mm512_set1_ps(1.0f / exp_sum_f32_avx512(x, n, shift));
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? static_cast<__mmask16>(0xffff) : tail_mask(n - i);
+    _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), inv));
+  }
+}
+
 void silu_mul_f32_avx512(const float* gate, const float* up, float* out, int64_t n) {
   const __m512 one = _mm512_set1_ps(1.0f);
   for (int64_t i = 0; i < n; i += 16) {

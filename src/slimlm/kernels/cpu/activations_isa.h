@@ -7,6 +7,8 @@ namespace slimlm::kernels::cpu {
 
 float exp_sum_f32_avx2(float* x, int64_t n, float shift);
 float exp_sum_f32_avx512(float* x, int64_t n, float shift);
+void softmax_f32_avx2(float* x, int64_t n);
+void softmax_f32_avx512(float* x, int64_t n);
 void silu_mul_f32_avx2(const float* gate, const float* up, float* out, int64_t n);
 void silu_mul_f32_avx512(const float* gate, const float* up, float* out, int64_t n);
 
