@@ -76,6 +76,23 @@ TEST(Bpe, UnknownCharactersUnkFuseAndByteFallback) {
   EXPECT_EQ(enc(make(none), "axb"), (std::vector<int32_t>{4}));  // HF drops it; a, b then merge
 }
 
+TEST(Bpe, MetaspaceWordsSplitOnlyWhenNoTokenJoinsAcrossTheMeta) {
+  // "a▁b" is a token, so "a" and "▁b" must stay in one word and merge.
+  const std::string m = "\xE2\x96\x81";
+  json j = tiny();
+  j["model"]["vocab"][m + "b"] = 30;
+  j["model"]["vocab"]["a" + m] = 31;
+  j["model"]["vocab"]["a" + m + "b"] = 32;
+  j["model"]["merges"] = {"a " + m, "a" + m + " b", m + " b"};
+  EXPECT_EQ(enc(make(j), "a" + m + "b" + m + "b"), (std::vector<int32_t>{32, 30}));
+  // Without "a▁": words are cut before "▁" and the result is the same as BPE
+  // over the whole text.
+  j = tiny();
+  j["model"]["vocab"][m + "b"] = 30;
+  j["model"]["merges"] = {m + " b", "a b"};
+  EXPECT_EQ(enc(make(j), "ab" + m + "b" + m + m + "b"), (std::vector<int32_t>{4, 30, 6, 30}));
+}
+
 TEST(AddedTokens, SpecialMatchedBeforeModelAndSkippedOnDecode) {
   json j = tiny();
   j["added_tokens"] = {{{"id", 20}, {"content", "<s>"}, {"special", true}, {"normalized", false}},

@@ -9,6 +9,7 @@ namespace slimlm::tokenizer {
 
 namespace {
 constexpr char32_t kSmallChars = 0x800;
+constexpr std::string_view kMeta = "\xE2\x96\x81";  // U+2581
 }
 
 BpeModel::BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::string>>& merges,
@@ -59,6 +60,18 @@ BpeModel::BpeModel(Vocab vocab, const std::vector<std::pair<std::string, std::st
     }
   }
   plain_symbols_ = options_.continuing_subword_prefix.empty() && options_.end_of_word_suffix.empty();
+  if (plain_symbols_ && vocab_.count(kMeta)) {
+    split_before_meta_ = true;
+    for (const auto& [tok, id] : vocab_) {
+      for (size_t pos = tok.find(kMeta, 1); pos != std::string::npos; pos = tok.find(kMeta, pos + 1)) {
+        if (pos < kMeta.size() || tok.compare(pos - kMeta.size(), kMeta.size(), kMeta) != 0) {
+          split_before_meta_ = false;
+          break;
+        }
+      }
+      if (!split_before_meta_) break;
+    }
+  }
   small_char_ids_.assign(kSmallChars, -1);
   std::string s;
   for (char32_t cp = 0; cp < kSmallChars; ++cp) {
@@ -92,6 +105,20 @@ void BpeModel::tokenize(std::string_view word, std::vector<int32_t>& out) const 
       return;
     }
   }
+  if (!split_before_meta_) {
+    tokenize_cached(word, out);
+    return;
+  }
+  size_t start = 0;
+  for (size_t pos = word.find(kMeta, 1); pos != std::string_view::npos; pos = word.find(kMeta, pos + 1)) {
+    if (pos >= kMeta.size() && word.compare(pos - kMeta.size(), kMeta.size(), kMeta) == 0) continue;
+    tokenize_cached(word.substr(start, pos - start), out);
+    start = pos;
+  }
+  tokenize_cached(word.substr(start), out);
+}
+
+void BpeModel::tokenize_cached(std::string_view word, std::vector<int32_t>& out) const {
   if (cache_.lookup(word, out)) return;
   const size_t before = out.size();
   merge_word(word, out);

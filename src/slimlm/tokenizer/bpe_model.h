@@ -49,6 +49,7 @@ class BpeModel {
 
  private:
   void merge_word(std::string_view word, std::vector<int32_t>& out) const;
+  void tokenize_cached(std::string_view word, std::vector<int32_t>& out) const;
   int32_t symbol_id(std::string_view piece) const;
 
   Vocab vocab_;
@@ -62,6 +63,12 @@ class BpeModel {
   // -1 when absent: the common symbols skip the hash lookup.
   std::vector<int32_t> small_char_ids_;
   bool plain_symbols_;  // no prefix/suffix decoration
+  // SentencePiece-style vocabularies put "▁" only at the start of a token (or
+  // in runs of "▁"). Then no merge can join a symbol ending in another
+  // character to one starting with "▁", so a word cut before each such "▁"
+  // merges exactly as the whole word does, and the pieces are short enough
+  // to cache. Checked on the vocabulary at load time.
+  bool split_before_meta_ = false;
   mutable WordCache cache_;
 };
 
