@@ -8,12 +8,18 @@ namespace slimlm::cli {
 RunFn setup_info(CLI::App& app);
 RunFn setup_tokenize(CLI::App& app);
 RunFn setup_detokenize(CLI::App& app);
+RunFn setup_eval(CLI::App& app);
+RunFn setup_generate(CLI::App& app);
+RunFn setup_bench(CLI::App& app);
 
 std::span<const Command> all_commands() {
   static const std::array kCommands = {
       Command{"info", "Describe a Hugging Face checkpoint folder", &setup_info},
       Command{"tokenize", "Token ids of a text under a model's tokenizer", &setup_tokenize},
       Command{"detokenize", "Text of a list of token ids", &setup_detokenize},
+      Command{"eval", "Perplexity (hf / llama.cpp protocol) or KL divergence from a base model", &setup_eval},
+      Command{"generate", "Stream a continuation of a prompt", &setup_generate},
+      Command{"bench", "Prompt-processing and generation speed, like llama-bench", &setup_bench},
   };
   return kCommands;
 }
