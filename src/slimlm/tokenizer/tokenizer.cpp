@@ -48,7 +48,7 @@ std::optional<int32_t> lookup(const Pipeline& p, std::string_view piece) {
 void resolve_bos_eos(Pipeline& p, const fs::path& dir) {
   const fs::path cfg_path = dir / "tokenizer_config.json";
   std::error_code ec;
-  if (fs::is_regular_file(cfg_path, ec)) {
+  if (!dir.empty() && fs::is_regular_file(cfg_path, ec)) {
     Json cfg;
     try {
       cfg = Json::parse(read_text_file(cfg_path.string()));
@@ -106,7 +106,7 @@ Tokenizer Tokenizer::from_file(const fs::path& path, BpePreset legacy_preset) {
   }
   if (!fs::exists(path, ec)) throw IoError(path.string() + ": no such file or folder");
   auto p = parse_tokenizer_json(read_text_file(path.string()), path.string());
-  resolve_bos_eos(*p, path.parent_path());
+  resolve_bos_eos(*p, path.has_parent_path() ? path.parent_path() : fs::path("."));
   return Tokenizer(std::move(p));
 }
 
