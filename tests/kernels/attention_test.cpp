@@ -30,7 +30,7 @@ std::vector<float> run_kernel(const Case& c, const std::vector<float>& q,
                               const std::vector<float>& k, const std::vector<float>& v,
                               int64_t q_block) {
   std::vector<float> out(static_cast<size_t>(c.T * c.H * c.D), -1.f);
-  std::vector<float> scratch(static_cast<size_t>(attention_scratch_floats(c.T)));
+  std::vector<float> scratch(static_cast<size_t>(attention_scratch_floats(c.T, c.T)));
   const int64_t G = c.H / c.Hkv;
   for (int64_t h = 0; h < c.H; ++h) {
     for (int64_t i0 = 0; i0 < c.T; i0 += q_block) {

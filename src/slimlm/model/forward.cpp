@@ -96,12 +96,11 @@ void plan_attention(const Model& m, Workspace& ws, const Pass& p, int64_t layer)
 }
 
 void run_attention(Workspace& ws) {
-  int64_t macs = 0, widest = 0;
+  int64_t macs = 0, per_thread = 0;
   for (const auto& a : ws.tasks) {
     macs += a.n_q * a.n_kv * a.head_dim;
-    widest = std::max(widest, a.n_kv);
+    per_thread = std::max(per_thread, kernels::attention_scratch_floats(a.n_q, a.n_kv));
   }
-  const int64_t per_thread = kernels::attention_scratch_floats(widest);
   if (macs < kParallelAttentionMacs) {
     float* scratch = Workspace::grow(ws.scratch, per_thread);
     for (const auto& a : ws.tasks) kernels::attention_head_f32(a, scratch);
@@ -148,7 +147,7 @@ void reserve_workspace(const Model& m, Workspace& ws, int64_t n, int64_t n_kv) {
   Workspace::grow(ws.proj, n * C);
   Workspace::grow(ws.gate, n * c.intermediate_size);
   Workspace::grow(ws.up, n * c.intermediate_size);
-  Workspace::grow(ws.scratch, kernels::attention_scratch_floats(n_kv) * num_threads());
+  Workspace::grow(ws.scratch, kernels::attention_scratch_floats(n, n_kv) * num_threads());
   ws.tasks.reserve(static_cast<size_t>(c.num_attention_heads));
 }
 

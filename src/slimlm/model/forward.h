@@ -34,7 +34,8 @@ struct Pass {
 // ws.x [n, C] = embeddings of `ids`; throws Error for ids outside [0, V).
 void embed_tokens(const Model& m, std::span<const int32_t> ids, Workspace& ws);
 
-// Sizes ws for n rows attending over at most n_kv keys.
+// Sizes ws for n rows attending over at most n_kv keys (decode passes the
+// cache's capacity, so that no step of a decode loop reallocates).
 void reserve_workspace(const Model& m, Workspace& ws, int64_t n, int64_t n_kv);
 
 // Runs every layer over ws.x in place. ws.cos / ws.sin hold the rope tables

@@ -182,7 +182,7 @@ Tensor Model::decode(KvCache& cache, std::span<const int32_t> tokens, bool all_l
               config_.source);
   }
   Workspace& ws = cache.ws_;
-  reserve_workspace(*this, ws, n, first + n);
+  reserve_workspace(*this, ws, n, cache.capacity());
   embed_tokens(*this, tokens, ws);
   fill_rope(*this, ws, first, n);
   ws.rope_rows.resize(static_cast<size_t>(n));

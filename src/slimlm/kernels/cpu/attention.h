@@ -28,8 +28,10 @@ struct AttentionHead {
 // Queries handled per block: the scratch holds one block's scores.
 inline constexpr int64_t kAttentionBlockQ = 64;
 
-// Floats of scratch attention_head_f32 needs for a head with n_kv keys.
-inline int64_t attention_scratch_floats(int64_t n_kv) { return kAttentionBlockQ * n_kv; }
+// Floats of scratch attention_head_f32 needs for n_q queries over n_kv keys.
+inline int64_t attention_scratch_floats(int64_t n_q, int64_t n_kv) {
+  return (n_q < kAttentionBlockQ ? n_q : kAttentionBlockQ) * n_kv;
+}
 
 void attention_head_f32(const AttentionHead& a, float* scratch);
 
