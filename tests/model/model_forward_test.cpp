@@ -277,3 +277,26 @@ TEST(Model, RejectsTokensOutsideTheVocabularyAndBadSizes) {
 
 }  // namespace
 }  // namespace slimlm::model
+
+namespace slimlm::model {
+namespace {
+
+TEST(Model, ConstructorChecksWeightShapesAgainstTheConfig) {
+  slimlm::testing::ScratchDir dir;
+  const auto c = slimlm::testing::write_checkpoint(dir.path(), slimlm::testing::llama_config());
+  auto good = Model::load(dir.path());
+  // Rebuild from the loaded weights, swapping one layer's k for a q-shaped one.
+  ModelWeights w = std::move(good->weights());
+  const auto& q = dynamic_cast<const DenseLinear&>(*w.layers[1].q);
+  w.layers[1].k = std::make_unique<DenseLinear>(q.weight());
+  try {
+    Model bad(c, std::move(w));
+    FAIL() << "no exception";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer 1 k is 64 -> 64, expected 64 -> 32"), std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace slimlm::model

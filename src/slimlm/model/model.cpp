@@ -31,6 +31,50 @@ void fill_rope(const Model& m, Workspace& ws, int64_t first, int64_t n) {
   m.rope().tables(first, n, Workspace::grow(ws.cos, n * half), Workspace::grow(ws.sin, n * half));
 }
 
+// Weights built in memory (not by load_weights) must still fit the config:
+// the forward pass trusts every shape.
+void check_shapes(const io::ModelConfig& c, const ModelWeights& w) {
+  const int64_t C = c.hidden_size, F = c.intermediate_size, Q = c.q_dim(), KV = c.kv_dim();
+  auto fail = [&](const std::string& what, const std::string& got, const std::string& want) {
+    throw Error(fmt::format("model weights do not fit {}: {} is {}, expected {}", c.source, what,
+                            got, want));
+  };
+  auto norm = [&](const Tensor& t, const std::string& what) {
+    if (t.dtype() != DType::kF32 || t.shape() != Shape{C}) {
+      fail(what, t.describe(), fmt::format("f32[{}]", C));
+    }
+  };
+  auto linear = [&](const std::unique_ptr<Linear>& l, int64_t out, int64_t in,
+                    const std::string& what) {
+    if (!l) fail(what, "missing", "a Linear");
+    if (l->out_features() != out || l->in_features() != in) {
+      fail(what, fmt::format("{} -> {}", l->in_features(), l->out_features()),
+           fmt::format("{} -> {}", in, out));
+    }
+  };
+  if (w.embed.dtype() != DType::kF32 || w.embed.shape() != Shape{c.vocab_size, C}) {
+    fail("embed", w.embed.describe(), fmt::format("f32[{}, {}]", c.vocab_size, C));
+  }
+  norm(w.final_norm, "final norm");
+  linear(w.lm_head, c.vocab_size, C, "lm_head");
+  if (static_cast<int64_t>(w.layers.size()) != c.num_hidden_layers) {
+    fail("the layer count", std::to_string(w.layers.size()), std::to_string(c.num_hidden_layers));
+  }
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    const LayerWeights& l = w.layers[i];
+    const std::string at = fmt::format("layer {} ", i);
+    norm(l.attn_norm, at + "attention norm");
+    norm(l.mlp_norm, at + "MLP norm");
+    linear(l.q, Q, C, at + "q");
+    linear(l.k, KV, C, at + "k");
+    linear(l.v, KV, C, at + "v");
+    linear(l.o, C, Q, at + "o");
+    linear(l.gate, F, C, at + "gate");
+    linear(l.up, F, C, at + "up");
+    linear(l.down, C, F, at + "down");
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Model> Model::load(const std::filesystem::path& dir) {
@@ -46,10 +90,7 @@ Model::Model(io::ModelConfig config, ModelWeights weights)
     : config_(std::move(config)), weights_(std::move(weights)), rope_(config_) {
   check_supported(config_);
   const ArchitectureSpec& spec = architecture_spec(config_.arch);
-  if (static_cast<int64_t>(weights_.layers.size()) != config_.num_hidden_layers) {
-    throw Error(fmt::format("model has {} layers of weights, config {} says {}",
-                            weights_.layers.size(), config_.source, config_.num_hidden_layers));
-  }
+  check_shapes(config_, weights_);
   for (int64_t l = 0; l < config_.num_hidden_layers; ++l) {
     windows_.push_back(model::layer_window(spec, config_, l));
   }

@@ -34,7 +34,8 @@ class Model {
   static std::unique_ptr<Model> load(const std::filesystem::path& dir);
 
   // A model from weights already in memory (tests; compression passes that
-  // build new layers). Throws UnsupportedError as load() does.
+  // build new layers). Throws UnsupportedError as load() does, and Error when
+  // a weight's shape does not fit the config.
   Model(io::ModelConfig config, ModelWeights weights);
 
   const io::ModelConfig& config() const { return config_; }

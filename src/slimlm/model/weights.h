@@ -22,6 +22,8 @@ struct ModelWeights {
   Tensor final_norm;  // f32 [C]
   // With tied embeddings a DenseLinear viewing `embed`.
   std::unique_ptr<Linear> lm_head;
+  // lm_head shares embed's memory (counted once in Model::weight_bytes). A
+  // pass that gives lm_head weights of its own clears it.
   bool tied = false;
 };
 
