@@ -34,7 +34,10 @@ std::optional<fs::path> shared_data() {
   return p;
 }
 
-TEST(WikiText, BenchLlama26mLlamaCppProtocolCtx512) {
+#define SLIMLM_CAT2(a, b) a##b
+#define SLIMLM_CAT(a, b) SLIMLM_CAT2(a, b)
+
+TEST(WikiText, SLIMLM_CAT(BenchLlama26mCtx512Chunks, WIKITEXT_CHUNKS)) {
   const auto data = shared_data();
   if (!data) GTEST_SKIP() << "SLIMLM_DATA is not set";
   const fs::path model_dir = *data / "models" / "bench-llama-26m";
