@@ -11,6 +11,7 @@ RunFn setup_detokenize(CLI::App& app);
 RunFn setup_eval(CLI::App& app);
 RunFn setup_generate(CLI::App& app);
 RunFn setup_bench(CLI::App& app);
+RunFn setup_quantize(CLI::App& app);
 
 std::span<const Command> all_commands() {
   static const std::array kCommands = {
@@ -20,6 +21,7 @@ std::span<const Command> all_commands() {
       Command{"eval", "Perplexity (hf / llama.cpp protocol) or KL divergence from a base model", &setup_eval},
       Command{"generate", "Stream a continuation of a prompt", &setup_generate},
       Command{"bench", "Prompt-processing and generation speed, like llama-bench", &setup_bench},
+      Command{"quantize", "Quantize a model's Linear weights into a compressed-tensors checkpoint", &setup_quantize},
   };
   return kCommands;
 }

@@ -17,6 +17,8 @@
 #include "slimlm/core/log.h"
 #include "slimlm/core/threads.h"
 #include "slimlm/model/dense_linear.h"
+#include "slimlm/model/quantized_linear.h"
+#include "slimlm/model/quantized_weights.h"
 #include "slimlm/model/weight_names.h"
 
 namespace slimlm::model {
@@ -91,9 +93,11 @@ struct Planned {
 
 struct LinearParts {
   Tensor weight, bias;
+  std::optional<quant::QuantizedTensor> quantized;  // instead of weight (quantized_weights.h)
 };
 
 std::unique_ptr<Linear> make_dense(LinearParts& p) {
+  if (p.quantized) return std::make_unique<QuantizedLinear>(std::move(*p.quantized), std::move(p.bias));
   return std::make_unique<DenseLinear>(std::move(p.weight), std::move(p.bias));
 }
 
@@ -169,7 +173,12 @@ ModelWeights load_weights(const io::Checkpoint& ck, const io::ModelConfig& c) {
   }
 
   // Everything is checked before the (slow) conversion starts.
+  const std::unique_ptr<QuantizedWeights> quantized = QuantizedWeights::open(ck);
   for (const Planned& p : plan) {
+    if (quantized && quantized->holds(p.name)) {
+      quantized->check(p.name, weight_shape(*p.spec, c));
+      continue;
+    }
     if (!ck.contains(p.name)) {
       throw FormatError(fmt::format("{}: tensor '{}' is missing ({} with this config.json needs it)",
                                     folder, p.name, c.hf_architecture));
@@ -193,6 +202,11 @@ ModelWeights load_weights(const io::Checkpoint& ck, const io::ModelConfig& c) {
   std::vector<std::map<WeightSlot, LinearParts>> parts(mw.layers.size());
   LinearParts lm_head;
   for (const Planned& p : plan) {
+    if (quantized && quantized->holds(p.name)) {
+      (p.layer < 0 ? lm_head : parts[static_cast<size_t>(p.layer)][p.spec->slot]).quantized =
+          quantized->take(p.name);
+      continue;
+    }
     const Tensor src = ck.tensor(p.name);
     Tensor t;
     int64_t bad;
@@ -249,7 +263,7 @@ ModelWeights load_weights(const io::Checkpoint& ck, const io::ModelConfig& c) {
 
   std::vector<std::string> extra;
   for (const std::string& name : ck.tensor_names()) {
-    if (known.count(name)) continue;
+    if (known.count(name) || (quantized && quantized->owns(name))) continue;
     const bool ignored = std::any_of(spec.ignored.begin(), spec.ignored.end(),
                                      [&](std::string_view pat) { return matches_pattern(pat, name); });
     if (!ignored) extra.push_back(name);

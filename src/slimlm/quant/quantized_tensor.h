@@ -3,7 +3,9 @@
 // features) in one of the formats of format.h, as the kernels read it.
 //
 //   codes   i32 [rows, words_per_row]  packed codes (format.h), rows padded
-//   scales  f16|f32 [rows, groups]     the format's scale dtype
+//   scales  f16|f32 [rows, groups]     the format's scale dtype, or f32 for
+//                                      any format (exact for checkpoints that
+//                                      store bf16 scales)
 //   zeros   u8 [rows, groups]          unsigned zero points; asymmetric only
 //   perm    i32 [cols] or empty        storage order of the columns: stored
 //                                      column i holds input feature perm[i]
