@@ -64,6 +64,10 @@ void quant_bench(benchmark::State& state, QuantFormat f, Isa isa, QuantPath path
     return;
   }
   const quant::QuantizedTensor q = quant::quantize_rtn(weights(N, K), f);
+  if (path == QuantPath::kInt8Dot && !kernels::quant_int8_dot_available(q, isa)) {
+    state.SkipWithError("no AVX-512 VNNI kernel for this format or CPU");
+    return;
+  }
   const auto x = normal(static_cast<size_t>(M * K), 2, 1.0f);
   std::vector<float> y(static_cast<size_t>(M * N));
   for (auto _ : state) {
@@ -112,6 +116,12 @@ void register_all() {
             ("gemv/" + std::string(quant::to_string(f)) + "/" + isa_name + "/" + shape).c_str(),
             [=](benchmark::State& s) { quant_bench(s, f, isa, QuantPath::kFused, N, K, 1); })
             ->UseRealTime();
+        if (isa == Isa::kAvx512 && f != QuantFormat::kInt3G128) {
+          benchmark::RegisterBenchmark(
+              ("gemv/" + std::string(quant::to_string(f)) + "/avx512_vnni_int8dot/" + shape).c_str(),
+              [=](benchmark::State& s) { quant_bench(s, f, isa, QuantPath::kInt8Dot, N, K, 1); })
+              ->UseRealTime();
+        }
       }
     }
     if (N == 4096) continue;  // prefill on the model's shapes only
@@ -121,8 +131,10 @@ void register_all() {
                                    [=](benchmark::State& s) { f32_bench(s, best_isa(), N, K, M); })
           ->UseRealTime();
       for (QuantFormat f : {QuantFormat::kInt8, QuantFormat::kInt4G128, QuantFormat::kNf4}) {
-        for (QuantPath p : {QuantPath::kFused, QuantPath::kDequantGemm}) {
-          const std::string path = p == QuantPath::kFused ? "fused" : "dequant_sgemm";
+        for (QuantPath p : {QuantPath::kFused, QuantPath::kDequantGemm, QuantPath::kInt8Dot}) {
+          const std::string path = p == QuantPath::kFused         ? "fused"
+                                   : p == QuantPath::kDequantGemm ? "dequant_sgemm"
+                                                                  : "int8dot";
           benchmark::RegisterBenchmark(
               ("matmul/" + std::string(quant::to_string(f)) + "/" + path + "/" + shape + m).c_str(),
               [=](benchmark::State& s) { quant_bench(s, f, best_isa(), p, N, K, M); })

@@ -10,6 +10,7 @@
 #include "model_test_util.h"
 #include "slimlm/core/error.h"
 #include "slimlm/io/checkpoint.h"
+#include "slimlm/kernels/cpu/quant_matmul.h"
 #include "slimlm/kernels/ref/quant_ref.h"
 #include "slimlm/model/model.h"
 #include "slimlm/model/quantize_model.h"
@@ -76,6 +77,16 @@ void write_dequantized(const Model& q, const fs::path& src, const fs::path& dst)
   std::ofstream(dst / "config.json") << config.dump();
 }
 
+// Exactness checks run the kernels on f32 activations; the int8-dot kernels
+// round activations and are checked against their own reference in
+// tests/kernels.
+class F32Activations : public ::testing::Environment {
+ public:
+  void SetUp() override { kernels::set_quant_activations(kernels::QuantActivations::kF32); }
+  void TearDown() override { kernels::set_quant_activations(std::nullopt); }
+};
+const auto* const kF32Env = ::testing::AddGlobalTestEnvironment(new F32Activations);
+
 TEST(QuantizedLinear, ForwardMatchesReferenceWithBias) {
   Tensor w = Tensor::empty(DType::kF32, {24, 64});
   std::mt19937 rng(1);
@@ -134,6 +145,14 @@ TEST_P(QuantizeModelTest, LoadsAndMatchesTheDequantizedDenseModel) {
   EXPECT_LT(slimlm::testing::max_rel_error(std::span(a.data<float>(), a.numel()),
                                            std::span(b.data<float>(), b.numel())),
             1e-4);
+  // With int8 activations (where the CPU has the kernels) the logits move by
+  // the activation rounding only.
+  kernels::set_quant_activations(kernels::QuantActivations::kInt8);
+  const Tensor c = qm->score(tokens, 2, 9);
+  kernels::set_quant_activations(kernels::QuantActivations::kF32);
+  EXPECT_LT(slimlm::testing::max_rel_error(std::span(c.data<float>(), c.numel()),
+                                           std::span(b.data<float>(), b.numel())),
+            3e-2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, QuantizeModelTest,

@@ -257,7 +257,11 @@ QuantizeReport quantize_model(const fs::path& input, const fs::path& output,
   for (std::string_view f : kCopiedFiles) {
     const fs::path src = input / std::string(f);
     std::error_code ec;
-    if (fs::is_regular_file(src, ec)) fs::copy_file(src, dir.path() / std::string(f));
+    if (!fs::is_regular_file(src, ec)) continue;
+    const fs::path dst = dir.path() / std::string(f);
+    fs::copy_file(src, dst);
+    // A read-only source (a shared model store) must not make the copy read-only.
+    fs::permissions(dst, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add);
   }
   dir.commit();
   report.seconds = timer.seconds();

@@ -1,11 +1,17 @@
 #include "slimlm/kernels/cpu/quant_matmul.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <string_view>
 #include <vector>
 
+#include "slimlm/core/error.h"
+#include "slimlm/core/log.h"
 #include "slimlm/core/threads.h"
 #include "slimlm/kernels/cpu/matmul.h"
 #include "slimlm/kernels/cpu/quant_kernels.h"
+#include "slimlm/kernels/cpu/quant_vnni.h"
 
 namespace slimlm::kernels {
 namespace {
@@ -75,14 +81,58 @@ void prepare_x(const quant::QuantizedTensor& w, const cpu::QuantView& v, cpu::XO
   }
 }
 
+QuantActivations activations_from_env() {
+  const char* env = std::getenv("SLIMLM_QUANT_ACTIVATIONS");
+  if (!env || !*env || std::string_view(env) == "int8") return QuantActivations::kInt8;
+  if (std::string_view(env) == "f32") return QuantActivations::kF32;
+  log::warn("ignoring SLIMLM_QUANT_ACTIVATIONS={}: expected f32 or int8", env);
+  return QuantActivations::kInt8;
+}
+
+std::atomic<int> g_activations_override{-1};
+
 }  // namespace
+
+void set_quant_activations(std::optional<QuantActivations> mode) {
+  g_activations_override.store(mode ? static_cast<int>(*mode) : -1, std::memory_order_relaxed);
+}
+
+QuantActivations quant_activations() {
+  static const QuantActivations from_env = activations_from_env();
+  const int o = g_activations_override.load(std::memory_order_relaxed);
+  return o < 0 ? from_env : static_cast<QuantActivations>(o);
+}
+
+bool quant_int8_dot_available(const quant::QuantizedTensor& w, Isa isa) {
+  return isa == Isa::kAvx512 && cpu_features().avx512vnni && cpu::vnni_supported(view_of(w));
+}
 
 void quant_matmul(const quant::QuantizedTensor& w, const float* x, float* y, int64_t M, Isa isa,
                   QuantPath path) {
   const int64_t N = w.rows, K = w.cols;
   if (M <= 0 || N <= 0) return;
-  const cpu::QuantKernels& k = kernels_for(isa);
   const cpu::QuantView v = view_of(w);
+  if (path == QuantPath::kAuto && quant_activations() == QuantActivations::kInt8 &&
+      quant_int8_dot_available(w, isa)) {
+    path = QuantPath::kInt8Dot;
+  }
+  if (path == QuantPath::kInt8Dot) {
+    if (!quant_int8_dot_available(w, isa)) {
+      throw DeviceError("the int8-dot quantized kernels need AVX-512 VNNI and an 8-, 4- or 2-bit format");
+    }
+    thread_local PreparedX gathered;
+    const float* xs = x;
+    if (w.has_perm()) {
+      prepare_x(w, v, cpu::XOrder::kNatural, x, M, gathered);
+      xs = gathered.x.data();
+    }
+    thread_local cpu::VnniActivations act;
+    cpu::vnni_prepare(v, xs, M, act);
+    const int64_t grain = std::max<int64_t>(4, 16384 / K);
+    parallel_for(0, N, grain, [&, a = &act](int64_t r0, int64_t r1) { cpu::vnni_rows(v, *a, y, N, r0, r1); });
+    return;
+  }
+  const cpu::QuantKernels& k = kernels_for(isa);
   thread_local PreparedX prepared;
   prepare_x(w, v, k.order(v), x, M, prepared);
   if (path == QuantPath::kAuto) path = M <= kFusedMaxRows ? QuantPath::kFused : QuantPath::kDequantGemm;
