@@ -13,6 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const fs::path kFixture = fs::path(SLIMLM_SOURCE_DIR) / "models" / "tiny-llama";
 
@@ -43,6 +44,13 @@ TEST(QuantizeCli, WritesACheckpointAndPrintsTheSummary) {
   const std::string recipe = read_file(out / "recipe.json");
   EXPECT_THAT(recipe, HasSubstr("\"--clip=true\""));
   EXPECT_THAT(recipe, HasSubstr("\"lm_head.weight\": {\n      \"format\": \"int8\""));
+
+  const RunResult info = slimlm({"info", out.string()}, tmp);
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_THAT(info.out, HasSubstr("quantization          compressed-tensors: int4_g64_asym (28 tensors), "
+                                  "int8 (1 tensors);"));
+  EXPECT_THAT(info.out, HasSubstr("total               4.46M (4,458,752)               4.46M (4,458,752)"));
+  EXPECT_THAT(info.err, Not(HasSubstr("warning"))) << "packed weights count as their dense shape";
 
   const RunResult e = slimlm({"eval", out.string(), "--data",
                               (fs::path(SLIMLM_SOURCE_DIR) / "tests/data/war-and-peace-heldout.txt").string(),

@@ -12,6 +12,7 @@
 #include "slimlm/io/checkpoint.h"
 #include "slimlm/io/hf_config.h"
 #include "slimlm/io/parameter_count.h"
+#include "slimlm/quant/checkpoint_summary.h"
 
 namespace slimlm::cli {
 namespace fs = std::filesystem;
@@ -157,7 +158,12 @@ Json build_info(const fs::path& model_dir) {
                          {"eos", c.eos_token_ids},
                          {"pad", optional_json(c.pad_token_id)}};
 
-  const io::ParameterCounts in_weights = io::count_parameters(ckpt, c.tie_word_embeddings);
+  io::ParameterCounts in_weights = io::count_parameters(ckpt, c.tie_word_embeddings);
+  // A packed module holds rows x cols parameters, not its tensors' elements.
+  const auto quantization = quant::describe_quantization(ckpt);
+  for (const auto& m : quantization ? quantization->modules : std::vector<quant::QuantizedModuleInfo>{}) {
+    in_weights[io::classify_parameter(m.module + ".weight")] += static_cast<uint64_t>(m.rows * m.cols) - m.stored_elements;
+  }
   const io::ParameterCounts from_config = io::expected_parameter_counts(c);
   const bool match = in_weights.by_group == from_config.by_group;
   j["parameters"] = {{"weights", counts_json(in_weights)},
@@ -169,6 +175,7 @@ Json build_info(const fs::path& model_dir) {
     ++dtypes[std::string(to_string(ckpt.info(name).dtype))];
   }
   j["dtypes"] = dtypes;
+  j["quantization"] = quantization ? Json(quantization->to_json()) : Json(nullptr);
   j["tensors"] = ckpt.size();
   j["bytes_on_disk"] = ckpt.total_bytes();
   Json shards = Json::array();
@@ -270,6 +277,15 @@ std::string render_info_text(const Json& j) {
     dtypes += fmt::format("{}{} ({} tensors)", dtypes.empty() ? "" : ", ", name, n.get<uint64_t>());
   }
   line("dtypes", dtypes);
+  if (const Json& q = j["quantization"]; !q.is_null()) {
+    std::string formats;
+    for (const auto& [name, n] : q["formats"].items()) {
+      formats += fmt::format("{}{} ({} tensors)", formats.empty() ? "" : ", ", name, n.get<uint64_t>());
+    }
+    line("quantization", fmt::format("{}: {}; {:.3f} bits/weight over {} parameters", q["quant_method"].get<std::string>(),
+                                     formats, q["bits_per_weight"].get<double>(),
+                                     format_count(q["quantized_parameters"].get<uint64_t>())));
+  }
   const uint64_t bytes = j["bytes_on_disk"].get<uint64_t>();
   const size_t nshards = j["shards"].size();
   line("on disk", fmt::format("{} ({} bytes) in {} file{}", format_bytes(bytes), format_exact(bytes),
