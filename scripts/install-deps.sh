@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libfmt-dev libsqlite3-dev
   libopenblas-dev liblapacke-dev libeigen3-dev libpcre2-dev libutf8proc-dev
   libxxhash-dev libzstd-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libbz2-dev
   clang libclang-rt-dev bzip2 python3
 )
 

@@ -11,6 +11,8 @@ RunFn setup_detokenize(CLI::App& app);
 RunFn setup_eval(CLI::App& app);
 RunFn setup_generate(CLI::App& app);
 RunFn setup_bench(CLI::App& app);
+RunFn setup_compare(CLI::App& app);
+RunFn setup_device_info(CLI::App& app);
 RunFn setup_quantize(CLI::App& app);
 
 std::span<const Command> all_commands() {
@@ -18,9 +20,11 @@ std::span<const Command> all_commands() {
       Command{"info", "Describe a Hugging Face checkpoint folder", &setup_info},
       Command{"tokenize", "Token ids of a text under a model's tokenizer", &setup_tokenize},
       Command{"detokenize", "Text of a list of token ids", &setup_detokenize},
-      Command{"eval", "Perplexity (hf / llama.cpp protocol) or KL divergence from a base model", &setup_eval},
+      Command{"eval", "Perplexity, KL divergence and tasks (HellaSwag, MMLU, GSM8K, JSONL multiple choice)", &setup_eval},
       Command{"generate", "Stream a continuation of a prompt", &setup_generate},
       Command{"bench", "Prompt-processing and generation speed, like llama-bench", &setup_bench},
+      Command{"compare", "One table of size, quality, speed, memory and energy: BASE vs other models", &setup_compare},
+      Command{"device-info", "CPU, ISA features, memory, BLAS, GPUs and energy counters of this machine", &setup_device_info},
       Command{"quantize", "Quantize a model's Linear weights into a compressed-tensors checkpoint", &setup_quantize},
   };
   return kCommands;
