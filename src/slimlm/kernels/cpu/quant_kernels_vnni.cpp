@@ -130,8 +130,8 @@ void rows_tile(const QuantView& w, const VnniActivations& a, float* y, int64_t l
     for (int m = 0; m < M; ++m) acc[i][m] = _mm512_setzero_ps();
   }
   Codes<kBits, kNf4> c[NR];
-  // One step: the int32 dot of every (row, activation row) pair, scaled by
-  // the activation blocks' scales; `emit(i, m, v)` takes it.
+  // One step: the int32 dot of every (row, activation row) pair as f32,
+  // and the activation blocks' scales; `emit(i, m, dot, scales)` takes them.
   auto step = [&](int64_t k, auto&& emit) {
     const int64_t n = std::min(C, K - k);
     for (int i = 0; i < NR; ++i) c[i].load(codes[i] + k * kBits / 8, n * kBits / 8);
@@ -143,7 +143,7 @@ void rows_tile(const QuantView& w, const VnniActivations& a, float* y, int64_t l
       for (int i = 0; i < NR; ++i) {
         __m512i d = _mm512_dpbusd_epi32(_mm512_setzero_si512(), c[i].set[0], qv[0]);
         for (int s = 1; s < S; ++s) d = _mm512_dpbusd_epi32(d, c[i].set[s], qv[s]);
-        emit(i, m, _mm512_mul_ps(_mm512_cvtepi32_ps(d), xsv));
+        emit(i, m, _mm512_cvtepi32_ps(d), xsv);
       }
     }
   };
@@ -155,7 +155,7 @@ void rows_tile(const QuantView& w, const VnniActivations& a, float* y, int64_t l
       }
       const int64_t end = std::min(K, (g + 1) * G);
       for (int64_t k = g * G; k < end; k += C) {
-        step(k, [&](int i, int m, __m512 v) { ag[i][m] = _mm512_add_ps(ag[i][m], v); });
+        step(k, [&](int i, int m, __m512 d, __m512 xsv) { ag[i][m] = _mm512_fmadd_ps(d, xsv, ag[i][m]); });
       }
       for (int i = 0; i < NR; ++i) {
         const __m512 sv = _mm512_set1_ps(smul * scale_at(w, (r + i) * NG + g));
@@ -170,7 +170,9 @@ void rows_tile(const QuantView& w, const VnniActivations& a, float* y, int64_t l
         sw[i] = _mm512_mul_ps(_mm512_set1_ps(smul),
                               _mm512_permutexvar_ps(lane_idx, load_scales(w, (r + i) * NG + k / G, n / G)));
       }
-      step(k, [&](int i, int m, __m512 v) { acc[i][m] = _mm512_fmadd_ps(v, sw[i], acc[i][m]); });
+      step(k, [&](int i, int m, __m512 d, __m512 xsv) {
+        acc[i][m] = _mm512_fmadd_ps(_mm512_mul_ps(d, sw[i]), xsv, acc[i][m]);
+      });
     }
   }
 
