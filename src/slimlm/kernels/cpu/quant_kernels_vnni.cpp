@@ -213,7 +213,7 @@ void rows_block(const QuantView& w, const VnniActivations& a, float* y, int64_t 
   const __m512i lane_idx = fold ? _mm512_setzero_si512() : lane_groups(kBits, w.group);
   // Four weight rows per tile for one activation row (two at 2 bits, whose
   // four code sets fill the registers), one row for several.
-  constexpr int NR = M == 1 ? (kBits == 2 ? 2 : 4) : (M == 2 ? 2 : 1);
+  constexpr int NR = M == 1 ? (kBits == 2 ? 2 : 4) : (kBits == 2 ? 1 : 2);
   int64_t r = r0;
   for (; r + NR <= r1; r += NR) rows_tile<kBits, kNf4, M, NR>(w, a, y, ldy, r, m0, fold, lane_idx);
   for (; r < r1; ++r) rows_tile<kBits, kNf4, M, 1>(w, a, y, ldy, r, m0, fold, lane_idx);
