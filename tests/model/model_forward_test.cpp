@@ -167,6 +167,21 @@ INSTANTIATE_TEST_SUITE_P(Dtypes, StorageDtypeTest,
                          ::testing::Values(DType::kF32, DType::kF16, DType::kBF16),
                          [](const auto& info) { return std::string(to_string(info.param)); });
 
+TEST(Model, LoadsShardedCheckpoints) {
+  ScratchDir dir;
+  CheckpointOptions opts;
+  opts.shards = 3;
+  opts.dtype = DType::kBF16;
+  const auto c = write_checkpoint(dir.path(), slimlm::testing::llama_config(), opts);
+  ASSERT_TRUE(std::filesystem::exists(dir.path() / "model-00003-of-00003.safetensors"));
+  const auto model = Model::load(dir.path());
+  const auto ids = random_tokens(9, c.vocab_size, 12);
+  const Tensor logits = model->score(ids, 1, 9);
+  EXPECT_LE(max_rel_error({logits.data<float>(), logits.numel()},
+                          reference_forward(dir.path(), ids).logits),
+            kTol);
+}
+
 TEST(Model, CountsParametersAndBytes) {
   ScratchDir dir;
   CheckpointOptions opts;

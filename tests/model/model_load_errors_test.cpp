@@ -52,6 +52,20 @@ TEST(LoadErrors, MissingTensorNamesTensorAndFolder) {
   expect_contains(msg, dir.path().string());
 }
 
+TEST(LoadErrors, ErrorsInAShardNameTheShardFile) {
+  ScratchDir dir;
+  CheckpointOptions opts;
+  opts.shards = 2;
+  opts.edit = [](io::NamedTensors& t) {
+    find_tensor(t, "lm_head.weight").mutable_data<float>()[70] = std::numeric_limits<float>::quiet_NaN();
+  };
+  write_checkpoint(dir.path(), slimlm::testing::llama_config(), opts);
+  const std::string msg = load_error<FormatError>(dir.path());
+  expect_contains(msg, "model-00002-of-00002.safetensors");
+  expect_contains(msg, "'lm_head.weight'");
+  expect_contains(msg, "index 70 (row 1, column 6)");
+}
+
 TEST(LoadErrors, MissingBiasTheConfigAsksFor) {
   ScratchDir dir;
   CheckpointOptions opts;

@@ -143,7 +143,22 @@ io::ModelConfig write_checkpoint(const std::filesystem::path& dir, const nlohman
     tensors.emplace_back(name, opts.dtype == DType::kF32 ? f : f.to(opts.dtype));
   }
   if (opts.edit) opts.edit(tensors);
-  io::write_safetensors(dir / "model.safetensors", tensors, {{"format", "pt"}});
+  if (opts.shards <= 1) {
+    io::write_safetensors(dir / "model.safetensors", tensors, {{"format", "pt"}});
+    return c;
+  }
+  nlohmann::json index = {{"metadata", {{"total_size", 0}}}, {"weight_map", nlohmann::json::object()}};
+  const size_t per = (tensors.size() + opts.shards - 1) / static_cast<size_t>(opts.shards);
+  for (int s = 0; s < opts.shards; ++s) {
+    const std::string file = fmt::format("model-{:05d}-of-{:05d}.safetensors", s + 1, opts.shards);
+    io::NamedTensors part;
+    for (size_t i = s * per; i < std::min(tensors.size(), (s + 1) * per); ++i) {
+      part.push_back(tensors[i]);
+      index["weight_map"][tensors[i].first] = file;
+    }
+    io::write_safetensors(dir / file, part, {{"format", "pt"}});
+  }
+  std::ofstream(dir / "model.safetensors.index.json") << index.dump(2);
   return c;
 }
 

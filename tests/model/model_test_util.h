@@ -41,6 +41,8 @@ nlohmann::json mistral_config(const nlohmann::json& patch = nlohmann::json::obje
 struct CheckpointOptions {
   DType dtype = DType::kF32;  // f32, f16 or bf16
   uint32_t seed = 1;
+  // More than 1: model-0000i-of-0000n.safetensors shards and an index.
+  int shards = 1;
   // Called on the tensors before they are written: drop, reshape, poison.
   std::function<void(io::NamedTensors&)> edit;
 };
