@@ -158,8 +158,10 @@ TEST_P(StorageDtypeTest, LoadsAndMatchesReference) {
   const Tensor logits = model->score(ids, 1, 12);
   const auto ref = reference_forward(dir.path(), ids);
   EXPECT_LE(max_rel_error({logits.data<float>(), logits.numel()}, ref.logits), kTol);
-  // f32 weights are used in place from the mapping; others converted once.
-  EXPECT_EQ(model->weights().embed.owns_memory(), GetParam() != DType::kF32);
+  // f32 weights are used in place from the (read-only) mapping; others are
+  // converted once into the writable weight arena.
+  EXPECT_FALSE(model->weights().embed.owns_memory());
+  EXPECT_EQ(model->weights().embed.writable(), GetParam() != DType::kF32);
   EXPECT_EQ(model->weights().embed.dtype(), DType::kF32);
 }
 

@@ -19,6 +19,7 @@
 #include "slimlm/model/dense_linear.h"
 #include "slimlm/model/quantized_linear.h"
 #include "slimlm/model/quantized_weights.h"
+#include "slimlm/model/weight_arena.h"
 #include "slimlm/model/weight_names.h"
 
 namespace slimlm::model {
@@ -197,6 +198,15 @@ ModelWeights load_weights(const io::Checkpoint& ck, const io::ModelConfig& c) {
     }
   }
 
+  // Converted weights share one huge-page arena (weight_arena.h).
+  uint64_t arena_bytes = 0;
+  for (const Planned& p : plan) {
+    if (ck.contains(p.name) && ck.info(p.name).dtype != DType::kF32) {
+      arena_bytes += WeightArena::footprint(shape_numel(ck.info(p.name).shape));
+    }
+  }
+  WeightArena arena(arena_bytes);
+
   ModelWeights mw;
   mw.layers.resize(static_cast<size_t>(c.num_hidden_layers));
   std::vector<std::map<WeightSlot, LinearParts>> parts(mw.layers.size());
@@ -214,7 +224,7 @@ ModelWeights load_weights(const io::Checkpoint& ck, const io::ModelConfig& c) {
       t = src;  // zero-copy: the view keeps the mapping alive
       bad = first_non_finite(src.data<float>(), static_cast<int64_t>(src.numel()));
     } else {
-      t = Tensor::empty(DType::kF32, src.shape());
+      t = arena.take(src.shape());
       bad = convert_checked(src, t.mutable_data<float>());
       release_pages(src);
     }
