@@ -19,6 +19,8 @@
 #include "slimlm/model/dense_linear.h"
 #include "slimlm/model/quantized_linear.h"
 #include "slimlm/model/quantized_weights.h"
+#include "slimlm/model/sparse_linear.h"
+#include "slimlm/model/sparse_weights.h"
 #include "slimlm/model/weight_arena.h"
 #include "slimlm/model/weight_names.h"
 
@@ -95,10 +97,15 @@ struct Planned {
 struct LinearParts {
   Tensor weight, bias;
   std::optional<quant::QuantizedTensor> quantized;  // instead of weight (quantized_weights.h)
+  std::optional<Sparse24Weight> sparse;             // instead of weight (sparse_weights.h)
 };
 
 std::unique_ptr<Linear> make_dense(LinearParts& p) {
   if (p.quantized) return std::make_unique<QuantizedLinear>(std::move(*p.quantized), std::move(p.bias));
+  if (p.sparse) {
+    return std::make_unique<SparseLinear>(std::move(p.sparse->values), std::move(p.sparse->indices),
+                                          p.sparse->cols, std::move(p.bias));
+  }
   return std::make_unique<DenseLinear>(std::move(p.weight), std::move(p.bias));
 }
 
@@ -175,7 +182,12 @@ ModelWeights load_weights(const io::Checkpoint& ck, const io::ModelConfig& c) {
 
   // Everything is checked before the (slow) conversion starts.
   const std::unique_ptr<QuantizedWeights> quantized = QuantizedWeights::open(ck);
+  const std::unique_ptr<SparseWeights> sparse = SparseWeights::open(ck);
   for (const Planned& p : plan) {
+    if (sparse && sparse->holds(p.name)) {
+      sparse->check(p.name, weight_shape(*p.spec, c));
+      continue;
+    }
     if (quantized && quantized->holds(p.name)) {
       quantized->check(p.name, weight_shape(*p.spec, c));
       continue;
@@ -215,6 +227,10 @@ ModelWeights load_weights(const io::Checkpoint& ck, const io::ModelConfig& c) {
     if (quantized && quantized->holds(p.name)) {
       (p.layer < 0 ? lm_head : parts[static_cast<size_t>(p.layer)][p.spec->slot]).quantized =
           quantized->take(p.name);
+      continue;
+    }
+    if (sparse && sparse->holds(p.name)) {
+      (p.layer < 0 ? lm_head : parts[static_cast<size_t>(p.layer)][p.spec->slot]).sparse = sparse->take(p.name);
       continue;
     }
     const Tensor src = ck.tensor(p.name);
@@ -273,7 +289,7 @@ ModelWeights load_weights(const io::Checkpoint& ck, const io::ModelConfig& c) {
 
   std::vector<std::string> extra;
   for (const std::string& name : ck.tensor_names()) {
-    if (known.count(name) || (quantized && quantized->owns(name))) continue;
+    if (known.count(name) || (quantized && quantized->owns(name)) || (sparse && sparse->owns(name))) continue;
     const bool ignored = std::any_of(spec.ignored.begin(), spec.ignored.end(),
                                      [&](std::string_view pat) { return matches_pattern(pat, name); });
     if (!ignored) extra.push_back(name);

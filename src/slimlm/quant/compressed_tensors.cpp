@@ -157,6 +157,8 @@ QuantizationConfig QuantizationConfig::from_json(const nlohmann::json& j, std::s
     QuantizationConfig c;
     const auto groups = j.find("config_groups");
     if (groups == j.end() || !groups->is_object() || groups->empty()) {
+      // Sparsity alone (model/sparse_weights.h): no quantized modules.
+      if (j.contains("sparsity_config") && !j["sparsity_config"].is_null()) return c;
       throw FormatError(where + " has no config_groups");
     }
     for (const auto& [name, g] : groups->items()) {
