@@ -14,6 +14,7 @@ RunFn setup_bench(CLI::App& app);
 RunFn setup_compare(CLI::App& app);
 RunFn setup_device_info(CLI::App& app);
 RunFn setup_quantize(CLI::App& app);
+RunFn setup_prune(CLI::App& app);
 
 std::span<const Command> all_commands() {
   static const std::array kCommands = {
@@ -26,6 +27,7 @@ std::span<const Command> all_commands() {
       Command{"compare", "One table of size, quality, speed, memory and energy: BASE vs other models", &setup_compare},
       Command{"device-info", "CPU, ISA features, memory, BLAS, GPUs and energy counters of this machine", &setup_device_info},
       Command{"quantize", "Quantize a model's Linear weights into a compressed-tensors checkpoint", &setup_quantize},
+      Command{"prune", "Prune a model: magnitude, Wanda, SparseGPT (unstructured, N:M), heads, channels, layers", &setup_prune},
   };
   return kCommands;
 }

@@ -1,0 +1,77 @@
+#include "slimlm/compress/prune_calibrated.h"
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "slimlm/calib/calibration_set.h"
+#include "slimlm/calib/pipeline.h"
+#include "slimlm/compress/prune_passes.h"
+#include "slimlm/core/error.h"
+#include "slimlm/core/timer.h"
+#include "slimlm/tokenizer/tokenizer.h"
+
+namespace slimlm::compress {
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("--calib {}: cannot read the file", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Tensor to_f32_owned(const Tensor& t) { return t.dtype() == DType::kF32 ? t.clone() : t.to(DType::kF32); }
+
+}  // namespace
+
+Json run_calibrated_pruning(const CalibratedPruning& job, const PrunedSink& sink, double* calibration_seconds) {
+  const PruneOptions& opt = job.opt;
+  const Timer timer;
+  const tokenizer::Tokenizer tok = tokenizer::Tokenizer::from_file(job.in.dir);
+  const std::string text = read_file(opt.calib.file);
+  calib::CalibrationOptions co;
+  co.samples = opt.calib.samples;
+  co.seq_len = opt.calib.seq_len;
+  co.seed = opt.calib.seed;
+  const calib::CalibrationSet set = calib::calibration_set_from_text(tok, text, co, opt.calib.file);
+  if (calibration_seconds) *calibration_seconds = timer.seconds();
+
+  std::unique_ptr<calib::LayerPass> pass;
+  if (opt.method == PruneMethod::kWanda) {
+    pass = std::make_unique<WandaPass>(opt.pattern);
+  } else {
+    pass = std::make_unique<SparseGptPass>(opt.pattern, opt.block_size, opt.damp);
+  }
+  Json layers = Json::array();
+  calib::PipelineOptions po;
+  po.on_layer = [&](int64_t layer, calib::LayerState& st) {
+    for (model::Proj p : model::kAllProjs) {
+      const model::WeightSlot slot = model::weight_slot(p);
+      for (const LinearWeight& l : job.linears) {
+        if (l.layer != layer || l.slot != slot) continue;
+        sink(l, to_f32_owned(job.in.checkpoint.tensor(l.name)), st.tensors.w(p));
+      }
+    }
+    layers.push_back({{"layer", layer},
+                      {"output_rel_error", st.result.output_rel_error},
+                      {"seconds", st.result.seconds}});
+  };
+  calib::run_pipeline(job.in.checkpoint, job.in.config, set, *pass, po);
+
+  Json j;
+  j["file"] = opt.calib.file;
+  j["samples"] = set.samples;
+  j["seq_len"] = set.seq_len;
+  j["seed"] = set.seed;
+  j["stream_tokens"] = set.stream_tokens;
+  j["layers"] = layers;
+  return j;
+}
+
+}  // namespace slimlm::compress

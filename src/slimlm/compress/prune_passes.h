@@ -1,0 +1,44 @@
+#pragma once
+// Wanda and SparseGPT as passes of the calibration pipeline
+// (calib/layer_pass.h). Both see the whole layer at once with every
+// stage's input computed by the layer as it came in (kWholeLayer), as
+// locuslab/wanda's prune_wanda and prune_sparsegpt collect them with hooks
+// on the unpruned layer; the pipeline then feeds the pruned layer's output
+// to the next layer, as they do.
+#include <string>
+
+#include "slimlm/calib/layer_pass.h"
+#include "slimlm/compress/nm_mask.h"
+
+namespace slimlm::compress {
+
+class WandaPass final : public calib::LayerPass {
+ public:
+  explicit WandaPass(SparsityPattern pattern) : pattern_(pattern) {}
+  std::string name() const override { return "wanda"; }
+  calib::PassMode mode() const override { return calib::PassMode::kWholeLayer; }
+  calib::StatsRequest request(calib::Stage) const override;
+  void compress_layer(calib::LayerContext& ctx,
+                      std::array<calib::InputStats, calib::kNumStages>& stats) override;
+
+ private:
+  SparsityPattern pattern_;
+};
+
+class SparseGptPass final : public calib::LayerPass {
+ public:
+  SparseGptPass(SparsityPattern pattern, int64_t block_size, double damp)
+      : pattern_(pattern), block_size_(block_size), damp_(damp) {}
+  std::string name() const override { return "sparsegpt"; }
+  calib::PassMode mode() const override { return calib::PassMode::kWholeLayer; }
+  calib::StatsRequest request(calib::Stage) const override;
+  void compress_layer(calib::LayerContext& ctx,
+                      std::array<calib::InputStats, calib::kNumStages>& stats) override;
+
+ private:
+  SparsityPattern pattern_;
+  int64_t block_size_;
+  double damp_;
+};
+
+}  // namespace slimlm::compress
