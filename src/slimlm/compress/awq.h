@@ -46,6 +46,10 @@ struct AwqOptions {
   // What quantizes the scaled, clipped weights: "rtn" (the reference) or
   // "gptq".
   std::string quantizer = "rtn";
+  // false: search and fold the scales only (no clipping, no quantization):
+  // an equivalent dense model, for tests and for composing with another
+  // quantizer.
+  bool quantize = true;
 };
 
 // The candidate scales for ratio α from the mean absolute activations.

@@ -14,7 +14,7 @@
 #include "slimlm/core/timer.h"
 #include "slimlm/io/atomic_dir.h"
 #include "slimlm/io/hf_config.h"
-#include "slimlm/model/int_quantized.h"
+#include "slimlm/quant/int_quantized.h"
 #include "slimlm/model/quantized_weights.h"
 #include "slimlm/model/weight_names.h"
 #include "slimlm/tokenizer/tokenizer.h"
@@ -55,14 +55,13 @@ Json build_config(const std::map<StorageKey, std::vector<std::string>>& modules,
   for (auto it = modules.begin(); it != modules.end(); ++it) {
     if (it->second.size() > largest->second.size()) largest = it;
   }
-  std::vector<std::string> w8a8_groups;
   auto add = [&](const StorageKey& k, std::vector<std::string> targets) {
     quant::ConfigGroup g;
     g.name = fmt::format("group_{}", qc.groups.size());
     g.format = k.format;
     g.targets = std::move(targets);
     g.act_order = k.act_order;
-    if (k.int8_activations) w8a8_groups.push_back(g.name);
+    g.int8_activations = k.int8_activations;
     qc.groups.push_back(std::move(g));
   };
   if (largest != modules.end()) add(largest->first, {"Linear"});
@@ -70,9 +69,7 @@ Json build_config(const std::map<StorageKey, std::vector<std::string>>& modules,
     if (it != largest) add(it->first, it->second);
   }
   qc.ignore = std::move(ignore);
-  Json j = qc.to_json();
-  for (const std::string& g : w8a8_groups) model::mark_w8a8_group(j["config_groups"][g]);
-  return j;
+  return qc.to_json();
 }
 
 Json options_json(const CalibratedOptions& o) {
@@ -190,7 +187,7 @@ CalibratedReport quantize_calibrated(const fs::path& input, const fs::path& outp
       sum.weight_error = r.weight_error;
       sum.output_error = r.output_error;
       if (r.quantized) {
-        io::NamedTensors disk = r.int8_activations ? model::int_quantized_to_disk(module, *r.quantized)
+        io::NamedTensors disk = r.int8_activations ? quant::int_quantized_to_disk(module, *r.quantized)
                                                    : quant::to_disk(module, *r.quantized);
         uint64_t b = 0;
         for (const auto& [n, t] : disk) b += t.nbytes();

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "slimlm/core/error.h"
+#include "slimlm/quant/int_quantized.h"
 
 namespace slimlm::model {
 
@@ -35,8 +36,18 @@ std::unique_ptr<QuantizedWeights> QuantizedWeights::open(const io::Checkpoint& c
 QuantizedWeights::QuantizedWeights(const io::Checkpoint& checkpoint, quant::QuantizationConfig config)
     : checkpoint_(checkpoint), config_(std::move(config)) {}
 
+bool QuantizedWeights::int8_activations(std::string_view name) const {
+  const quant::ConfigGroup* g = config_.group_of(module_of(name));
+  return g && g->int8_activations;
+}
+
 bool QuantizedWeights::holds(std::string_view name) const {
   const std::string module(module_of(name));
+  // W8A8 modules keep the name `weight`, as int8.
+  if (int8_activations(name) && checkpoint_.contains(module + ".weight") &&
+      checkpoint_.info(module + ".weight").dtype == DType::kI8) {
+    return true;
+  }
   if (!checkpoint_.contains(module + ".weight_packed")) return false;
   if (!config_.format_of(module)) {
     throw FormatError(fmt::format(
@@ -50,13 +61,13 @@ bool QuantizedWeights::holds(std::string_view name) const {
 void QuantizedWeights::check(std::string_view name, const Shape& expected) {
   const std::string module(module_of(name));
   const quant::QuantFormat f = *config_.format_of(module);
-  quant::QuantizedTensor q = quant::from_disk(
-      module, f,
-      [&](const std::string& n) -> std::optional<Tensor> {
-        if (!checkpoint_.contains(n)) return std::nullopt;
-        return checkpoint_.tensor(n);
-      },
-      checkpoint_.dir().string());
+  const auto lookup = [&](const std::string& n) -> std::optional<Tensor> {
+    if (!checkpoint_.contains(n)) return std::nullopt;
+    return checkpoint_.tensor(n);
+  };
+  quant::QuantizedTensor q = int8_activations(name)
+                                 ? quant::int_quantized_from_disk(module, lookup, checkpoint_.dir().string())
+                                 : quant::from_disk(module, f, lookup, checkpoint_.dir().string());
   if (expected != Shape{q.rows, q.cols}) {
     throw FormatError(fmt::format("{}: quantized weight '{}' has shape [{}, {}], expected {}",
                                   checkpoint_.dir().string(), name, q.rows, q.cols,
@@ -76,7 +87,8 @@ quant::QuantizedTensor QuantizedWeights::take(std::string_view name) {
 bool QuantizedWeights::owns(std::string_view tensor_name) const {
   if (!quant::is_quantized_tensor_name(tensor_name)) return false;
   const auto dot = tensor_name.rfind('.');
-  return checkpoint_.contains(std::string(tensor_name.substr(0, dot)) + ".weight_packed");
+  const std::string module(tensor_name.substr(0, dot));
+  return checkpoint_.contains(module + ".weight_packed") || holds(module + ".weight");
 }
 
 }  // namespace slimlm::model

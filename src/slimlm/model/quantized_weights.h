@@ -32,6 +32,9 @@ class QuantizedWeights {
   // Whether a checkpoint tensor is part of some packed weight (so that it is
   // not reported as unused).
   bool owns(std::string_view tensor_name) const;
+  // Whether weight `name` is W8A8: int-quantized (quant/int_quantized.h),
+  // run with int8 activations per token.
+  bool int8_activations(std::string_view name) const;
 
   const quant::QuantizationConfig& config() const { return config_; }
 

@@ -21,6 +21,7 @@
 #include "slimlm/model/quantized_weights.h"
 #include "slimlm/model/sparse_linear.h"
 #include "slimlm/model/sparse_weights.h"
+#include "slimlm/model/w8a8_linear.h"
 #include "slimlm/model/weight_arena.h"
 #include "slimlm/model/weight_names.h"
 
@@ -97,10 +98,12 @@ struct Planned {
 struct LinearParts {
   Tensor weight, bias;
   std::optional<quant::QuantizedTensor> quantized;  // instead of weight (quantized_weights.h)
+  bool int8_activations = false;                    // quantized is W8A8 (w8a8_linear.h)
   std::optional<Sparse24Weight> sparse;             // instead of weight (sparse_weights.h)
 };
 
 std::unique_ptr<Linear> make_dense(LinearParts& p) {
+  if (p.quantized && p.int8_activations) return std::make_unique<W8A8Linear>(*p.quantized, std::move(p.bias));
   if (p.quantized) return std::make_unique<QuantizedLinear>(std::move(*p.quantized), std::move(p.bias));
   if (p.sparse) {
     return std::make_unique<SparseLinear>(std::move(p.sparse->values), std::move(p.sparse->indices),
@@ -225,8 +228,9 @@ ModelWeights load_weights(const io::Checkpoint& ck, const io::ModelConfig& c) {
   LinearParts lm_head;
   for (const Planned& p : plan) {
     if (quantized && quantized->holds(p.name)) {
-      (p.layer < 0 ? lm_head : parts[static_cast<size_t>(p.layer)][p.spec->slot]).quantized =
-          quantized->take(p.name);
+      LinearParts& lp = p.layer < 0 ? lm_head : parts[static_cast<size_t>(p.layer)][p.spec->slot];
+      lp.int8_activations = quantized->int8_activations(p.name);
+      lp.quantized = quantized->take(p.name);
       continue;
     }
     if (sparse && sparse->holds(p.name)) {

@@ -9,6 +9,7 @@
 
 #include "slimlm/core/convert.h"
 #include "slimlm/core/error.h"
+#include "slimlm/quant/int_quantized.h"
 #include "slimlm/quant/pack.h"
 
 namespace slimlm::quant {
@@ -96,8 +97,14 @@ Tensor to_f32(const Tensor& t) { return t.dtype() == DType::kF32 ? t : t.to(DTyp
 }  // namespace
 
 std::optional<QuantFormat> QuantizationConfig::format_of(std::string_view module) const {
+  const ConfigGroup* g = group_of(module);
+  if (!g) return std::nullopt;
+  return g->format;
+}
+
+const ConfigGroup* QuantizationConfig::group_of(std::string_view module) const {
   for (const auto& ig : ignore) {
-    if (target_matches(ig, module)) return std::nullopt;
+    if (target_matches(ig, module)) return nullptr;
   }
   // Precedence as compressed-tensors: exact names, then patterns, then the class.
   for (int pass = 0; pass < 3; ++pass) {
@@ -107,11 +114,11 @@ std::optional<QuantFormat> QuantizationConfig::format_of(std::string_view module
         const bool hit = pass == 0   ? (!is_re && t != "Linear" && t == module)
                          : pass == 1 ? (is_re && target_matches(t, module))
                                      : t == "Linear";
-        if (hit) return g.format;
+        if (hit) return &g;
       }
     }
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 bool QuantizationConfig::compressed_tensors_compatible() const {
@@ -124,7 +131,10 @@ nlohmann::ordered_json QuantizationConfig::to_json() const {
   const bool ct = compressed_tensors_compatible();
   nlohmann::ordered_json j;
   j["quant_method"] = ct ? kQuantMethodCompressedTensors : kQuantMethodSlimlm;
-  j["format"] = kPackQuantized;
+  const bool all_w8a8 = !groups.empty() && std::all_of(groups.begin(), groups.end(), [](const ConfigGroup& g) {
+    return g.int8_activations;
+  });
+  j["format"] = all_w8a8 ? kIntQuantized : kPackQuantized;
   j["quantization_status"] = "compressed";
   auto& cg = j["config_groups"] = nlohmann::ordered_json::object();
   for (const auto& g : groups) {
@@ -132,9 +142,11 @@ nlohmann::ordered_json QuantizationConfig::to_json() const {
     nlohmann::ordered_json e;
     e["targets"] = g.targets;
     e["weights"] = weights_json(t, g.act_order);
-    e["input_activations"] = nullptr;
+    e["input_activations"] = g.int8_activations ? int8_token_activations_json() : nullptr;
     e["output_activations"] = nullptr;
-    e["format"] = t.codebook == Codebook::kNf4 ? kNf4PackQuantized : kPackQuantized;
+    e["format"] = g.int8_activations ? kIntQuantized
+                  : t.codebook == Codebook::kNf4 ? kNf4PackQuantized
+                                                 : kPackQuantized;
     cg[g.name] = std::move(e);
   }
   j["ignore"] = ignore;
@@ -163,13 +175,23 @@ QuantizationConfig QuantizationConfig::from_json(const nlohmann::json& j, std::s
     }
     for (const auto& [name, g] : groups->items()) {
       const std::string gw = fmt::format("{}.config_groups.{}", where, name);
+      bool int8_activations = false;
       for (const char* act : {"input_activations", "output_activations"}) {
         if (g.contains(act) && !g[act].is_null()) {
+          // W8A8 (int_quantized.h): the one activation scheme slimlm runs.
+          if (std::string_view(act) == "input_activations" && is_int8_token_activations(g[act])) {
+            int8_activations = true;
+            continue;
+          }
           throw UnsupportedError(fmt::format("{}: {} quantization is not supported yet", gw, act));
         }
       }
       const auto gformat = get_or<std::string>(g, "format", format);
-      if (gformat != kPackQuantized && gformat != kNf4PackQuantized) {
+      if (int8_activations && gformat != kIntQuantized) {
+        throw UnsupportedError(fmt::format("{}: int8 activations with format '{}' are not supported ({} is)",
+                                           gw, gformat, kIntQuantized));
+      }
+      if (gformat != kPackQuantized && gformat != kNf4PackQuantized && !int8_activations) {
         throw UnsupportedError(fmt::format("{}: format '{}' is not supported ({} and {} are)", gw,
                                            gformat, kPackQuantized, kNf4PackQuantized));
       }
@@ -179,6 +201,11 @@ QuantizationConfig QuantizationConfig::from_json(const nlohmann::json& j, std::s
       ConfigGroup cgp;
       cgp.name = name;
       cgp.format = format_from_weights(g["weights"], gw);
+      cgp.int8_activations = int8_activations;
+      if (int8_activations && cgp.format != QuantFormat::kInt8) {
+        throw UnsupportedError(fmt::format("{}: int8 activations need int8 symmetric per-channel weights, got {}",
+                                           gw, to_string(cgp.format)));
+      }
       const auto actorder = g["weights"].find("actorder");
       cgp.act_order = actorder != g["weights"].end() && !actorder->is_null() &&
                       !(actorder->is_boolean() && !actorder->get<bool>());

@@ -51,6 +51,9 @@ struct ConfigGroup {
   QuantFormat format = QuantFormat::kInt4G128;
   std::vector<std::string> targets;  // "Linear", module names, "re:<regex>"
   bool act_order = false;            // weight_g_idx present
+  // W8A8 (quant/int_quantized.h): int8 per-channel weights stored
+  // "int-quantized", input activations int8 per token at run time.
+  bool int8_activations = false;
 };
 
 struct QuantizationConfig {
@@ -60,6 +63,8 @@ struct QuantizationConfig {
   // Format of the Linear module `module` (a weight name without ".weight"):
   // nullopt when ignored or no group targets it.
   std::optional<QuantFormat> format_of(std::string_view module) const;
+  // The group that targets `module`, or null (same precedence).
+  const ConfigGroup* group_of(std::string_view module) const;
   // Whether compressed-tensors can read it (no NF4 group).
   bool compressed_tensors_compatible() const;
 

@@ -1,4 +1,4 @@
-#include "slimlm/model/int_quantized.h"
+#include "slimlm/quant/int_quantized.h"
 
 #include <cmath>
 
@@ -7,7 +7,7 @@
 #include "slimlm/core/error.h"
 #include "slimlm/quant/pack.h"
 
-namespace slimlm::model {
+namespace slimlm::quant {
 
 nlohmann::ordered_json int8_token_activations_json() {
   nlohmann::ordered_json a;
@@ -31,18 +31,13 @@ bool is_int8_token_activations(const nlohmann::json& a) {
          (get("symmetric").is_null() || get("symmetric") == true);
 }
 
-void mark_w8a8_group(nlohmann::ordered_json& group) {
-  group["input_activations"] = int8_token_activations_json();
-  group["format"] = kIntQuantized;
-}
-
-io::NamedTensors int_quantized_to_disk(std::string_view module, const quant::QuantizedTensor& q) {
-  const quant::FormatTraits& t = q.traits();
+io::NamedTensors int_quantized_to_disk(std::string_view module, const QuantizedTensor& q) {
+  const FormatTraits& t = q.traits();
   if (t.bits != 8 || !t.symmetric || !t.per_channel() || q.has_perm()) {
     throw Error(fmt::format("{}: int-quantized storage holds int8 per-channel symmetric weights, not {}",
                             module, t.name));
   }
-  const quant::UnpackedQuant u = quant::unpack(q);
+  const UnpackedQuant u = unpack(q);
   Tensor w = Tensor::empty(DType::kI8, {q.rows, q.cols});
   auto* d = w.mutable_data<int8_t>();
   for (size_t i = 0; i < u.codes.size(); ++i) d[i] = static_cast<int8_t>(static_cast<int>(u.codes[i]) - 128);
@@ -52,7 +47,8 @@ io::NamedTensors int_quantized_to_disk(std::string_view module, const quant::Qua
   return {{m + ".weight", std::move(w)}, {m + ".weight_scale", std::move(s)}};
 }
 
-quant::QuantizedTensor int_quantized_from_disk(std::string_view module, const quant::TensorLookup& lookup,
+QuantizedTensor int_quantized_from_disk(std::string_view module,
+                                        const std::function<std::optional<Tensor>(const std::string&)>& lookup,
                                                std::string_view source) {
   const std::string m(module);
   auto need = [&](const std::string& suffix) {
@@ -76,8 +72,8 @@ quant::QuantizedTensor int_quantized_from_disk(std::string_view module, const qu
                                   rows, s.describe()));
   }
   const Tensor s32 = s.dtype() == DType::kF32 ? s : s.to(DType::kF32);
-  quant::UnpackedQuant u;
-  u.format = quant::QuantFormat::kInt8;
+  UnpackedQuant u;
+  u.format = QuantFormat::kInt8;
   u.rows = rows;
   u.cols = cols;
   u.codes.resize(static_cast<size_t>(rows * cols));
@@ -91,7 +87,7 @@ quant::QuantizedTensor int_quantized_from_disk(std::string_view module, const qu
   // pack() insists on the format's f16 scales; build the f32-scaled tensor
   // from an f16 pack, then replace the scales.
   u.scales.assign(static_cast<size_t>(rows), 0.0f);
-  quant::QuantizedTensor q = quant::pack(u);
+  QuantizedTensor q = pack(u);
   q.scales = Tensor::empty(DType::kF32, {rows, 1});
   const float* sp = s32.data<float>();
   for (int64_t r = 0; r < rows; ++r) {
@@ -104,4 +100,4 @@ quant::QuantizedTensor int_quantized_from_disk(std::string_view module, const qu
   return q;
 }
 
-}  // namespace slimlm::model
+}  // namespace slimlm::quant

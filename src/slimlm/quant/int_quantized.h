@@ -1,5 +1,6 @@
 #pragma once
-// W8A8 checkpoints (SmoothQuant, compress/smoothquant_pass.cpp) in
+// W8A8 checkpoints (SmoothQuant, compress/smoothquant_pass.cpp; run by
+// model/w8a8_linear.h) in
 // compressed-tensors' "int-quantized" form, the one vLLM and llm-compressor
 // use for int8 weights with dynamic int8 activations:
 //
@@ -14,15 +15,17 @@
 //
 // In memory the weight is a QuantizedTensor of format int8 (unsigned codes
 // q + 128, f32 scales [out, 1]), so it also runs on the weight-only kernels.
+#include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "slimlm/io/safetensors_writer.h"
-#include "slimlm/quant/compressed_tensors.h"
 #include "slimlm/quant/quantized_tensor.h"
 
-namespace slimlm::model {
+namespace slimlm::quant {
 
 inline constexpr std::string_view kIntQuantized = "int-quantized";
 
@@ -31,16 +34,13 @@ nlohmann::ordered_json int8_token_activations_json();
 // Whether a config group's input_activations is that scheme (dynamic,
 // symmetric int8 per token).
 bool is_int8_token_activations(const nlohmann::json& a);
-// Turns a pack-quantized int8-per-channel group (QuantizationConfig::to_json)
-// into a W8A8 int-quantized group.
-void mark_w8a8_group(nlohmann::ordered_json& group);
 
 // The tensors of module `module`: q must be int8 per channel, symmetric.
-io::NamedTensors int_quantized_to_disk(std::string_view module, const quant::QuantizedTensor& q);
+io::NamedTensors int_quantized_to_disk(std::string_view module, const QuantizedTensor& q);
 // Reads them back. FormatError naming `source` and the tensor when missing
 // or inconsistent.
-quant::QuantizedTensor int_quantized_from_disk(std::string_view module,
-                                               const quant::TensorLookup& lookup,
-                                               std::string_view source);
+QuantizedTensor int_quantized_from_disk(std::string_view module,
+                                        const std::function<std::optional<Tensor>(const std::string&)>& lookup,
+                                        std::string_view source);
 
-}  // namespace slimlm::model
+}  // namespace slimlm::quant
