@@ -53,6 +53,9 @@ LlResult score_rows(const float* rows, int64_t V, const std::vector<int32_t>& co
   return res;
 }
 
+// Logit floats one merged call may return (64 MiB).
+constexpr uint64_t kMaxMergedLogits = 16ull << 20;
+
 size_t common_prefix(const std::vector<int32_t>& a, const std::vector<int32_t>& b) {
   const size_t n = std::min(a.size(), b.size());
   size_t i = 0;
@@ -85,22 +88,28 @@ void run_prefix_cache(const model::Model& m, const std::vector<LlRequest>& reqs,
       const int64_t keep = std::min(lcp, p.p0);
       cache->truncate(keep);
       held.assign(p.inp.begin(), p.inp.begin() + keep);
-      for (int64_t pos = keep; pos < p.p0;) {
-        const int64_t n = std::min(chunk, p.p0 - pos);
+      // A small model's forward call costs about as much for 1 token as for
+      // 50 (it streams every weight), so a short context tail is decoded in
+      // the same call as the continuation, its extra logit rows dropped.
+      int64_t from = p.p0;
+      const auto merged_rows = static_cast<uint64_t>(L - keep);
+      if (p.p0 > keep && L - keep <= chunk && merged_rows * static_cast<uint64_t>(V) <= kMaxMergedLogits) from = keep;
+      for (int64_t pos = keep; pos < from;) {
+        const int64_t n = std::min(chunk, from - pos);
         m.decode(*cache, std::span(p.inp).subspan(static_cast<size_t>(pos), static_cast<size_t>(n)));
         pos += n;
       }
-      rows.resize(static_cast<size_t>((L - p.p0) * V));
-      for (int64_t pos = p.p0; pos < L;) {
+      rows.resize(static_cast<size_t>((L - from) * V));
+      for (int64_t pos = from; pos < L;) {
         const int64_t n = std::min(chunk, L - pos);
         const Tensor lg =
             m.decode(*cache, std::span(p.inp).subspan(static_cast<size_t>(pos), static_cast<size_t>(n)), true);
-        std::memcpy(rows.data() + (pos - p.p0) * V, lg.data<float>(), static_cast<size_t>(n * V) * sizeof(float));
+        std::memcpy(rows.data() + (pos - from) * V, lg.data<float>(), static_cast<size_t>(n * V) * sizeof(float));
         pos += n;
       }
       held = p.inp;
-      rows_start = p.p0;
-      rows_n = L - p.p0;
+      rows_start = from;
+      rows_n = L - from;
       st.forward_tokens += static_cast<uint64_t>(L - keep);
       st.reused_tokens += static_cast<uint64_t>(keep);
     } else {
