@@ -48,6 +48,44 @@ GroupParams range_params(const FormatTraits& t, const float* w, int64_t n, doubl
   return p;
 }
 
+// Round half to even (torch.round, nearbyint) by the 1.5·2^23 trick: exact
+// for |x| < 2^22, and beyond that still far outside every code range, so the
+// clamp that follows gives the same code. Unlike nearbyint it vectorizes.
+inline float round_even(float x) {
+  constexpr float kMagic = 12582912.0f;
+  return (x + kMagic) - kMagic;
+}
+
+inline float uniform_code(float w, float scale, float zero, float maxq) {
+  return std::min(std::max(round_even(w / scale) + zero, 0.0f), maxq);
+}
+
+// The clip search's inner loop for integer formats, eight independent
+// partial sums so that the compiler vectorizes it (it runs ~20 times a weight).
+template <bool kImportance>
+double uniform_error_impl(const float* w, int64_t n, float scale, float z, float mq, const float* imp) {
+  float acc[8] = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    float d[8];
+    for (int j = 0; j < 8; ++j) d[j] = scale * (uniform_code(w[i + j], scale, z, mq) - z) - w[i + j];
+    for (int j = 0; j < 8; ++j) acc[j] += (kImportance ? imp[i + j] : 1.0f) * d[j] * d[j];
+  }
+  double err = 0;
+  for (float a : acc) err += a;
+  for (; i < n; ++i) {
+    const double d = scale * (uniform_code(w[i], scale, z, mq) - z) - w[i];
+    err += (kImportance ? imp[i] : 1.0) * d * d;
+  }
+  return err;
+}
+
+double uniform_error(const float* w, int64_t n, float scale, int zero, int maxq, const float* imp) {
+  const float z = static_cast<float>(zero), mq = static_cast<float>(maxq);
+  return imp ? uniform_error_impl<true>(w, n, scale, z, mq, imp)
+             : uniform_error_impl<false>(w, n, scale, z, mq, imp);
+}
+
 // Unit-scale level of a code: w ≈ scale * level.
 float level(const FormatTraits& t, uint8_t code, int zero) {
   return t.codebook == Codebook::kNf4 ? kNf4Values[code] : static_cast<float>(code - zero);
@@ -56,6 +94,40 @@ float level(const FormatTraits& t, uint8_t code, int zero) {
 // The least-squares scale for the codes p gives (zero point kept).
 GroupParams refit(const FormatTraits& t, const float* w, int64_t n, const GroupParams& p,
                   const float* imp) {
+  if (t.codebook == Codebook::kUniform && p.scale > 0) {
+    float sn[8] = {}, sd[8] = {};
+    const float z = static_cast<float>(p.zero), mq = static_cast<float>(t.max_code());
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      float v[8];
+      for (int j = 0; j < 8; ++j) v[j] = uniform_code(w[i + j], p.scale, z, mq) - z;
+      if (imp) {
+        for (int j = 0; j < 8; ++j) {
+          sn[j] += imp[i + j] * w[i + j] * v[j];
+          sd[j] += imp[i + j] * v[j] * v[j];
+        }
+      } else {
+        for (int j = 0; j < 8; ++j) {
+          sn[j] += w[i + j] * v[j];
+          sd[j] += v[j] * v[j];
+        }
+      }
+    }
+    double num = 0, den = 0;
+    for (int j = 0; j < 8; ++j) {
+      num += sn[j];
+      den += sd[j];
+    }
+    for (; i < n; ++i) {
+      const double v = uniform_code(w[i], p.scale, z, mq) - z;
+      const double a = imp ? imp[i] : 1.0;
+      num += a * w[i] * v;
+      den += a * v * v;
+    }
+    GroupParams q = p;
+    if (den > 0 && num > 0) q.scale = round_scale(num / den, t.scale_dtype);
+    return q;
+  }
   double num = 0, den = 0;
   for (int64_t i = 0; i < n; ++i) {
     const double v = level(t, encode(t, w[i], p), p.zero);
@@ -73,13 +145,16 @@ GroupParams refit(const FormatTraits& t, const float* w, int64_t n, const GroupP
 uint8_t encode(const FormatTraits& t, float w, const GroupParams& p) {
   if (t.codebook == Codebook::kNf4) return p.scale > 0 ? nearest_nf4(w / p.scale) : uint8_t{7};
   if (!(p.scale > 0)) return static_cast<uint8_t>(p.zero);
-  // torch.round (GPTQ, compressed-tensors) rounds half to even, as nearbyint does.
-  const float q = std::nearbyint(w / p.scale) + static_cast<float>(p.zero);
-  return static_cast<uint8_t>(std::clamp(q, 0.0f, static_cast<float>(t.max_code())));
+  // torch.round (GPTQ, compressed-tensors) rounds half to even.
+  return static_cast<uint8_t>(
+      uniform_code(w, p.scale, static_cast<float>(p.zero), static_cast<float>(t.max_code())));
 }
 
 double group_error(const FormatTraits& t, const float* w, int64_t n, const GroupParams& p,
                    const float* imp) {
+  if (t.codebook == Codebook::kUniform && p.scale > 0) {
+    return uniform_error(w, n, p.scale, p.zero, t.max_code(), imp);
+  }
   double err = 0;
   for (int64_t i = 0; i < n; ++i) {
     const double d = static_cast<double>(p.scale) * level(t, encode(t, w[i], p), p.zero) - w[i];
