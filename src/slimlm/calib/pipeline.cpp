@@ -94,6 +94,8 @@ void run_pipeline(const io::Checkpoint& ck, const io::ModelConfig& c, const Cali
   Tensor x_t = Tensor::empty(DType::kF32, {N, C});
   float* x = x_t.mutable_data<float>();
   model::embed_rows(ck, c, set.tokens, x);
+  const int64_t err_samples =
+      opt.error_samples > 0 ? std::min(opt.error_samples, set.samples) : set.samples;
   Tensor y_fp_t = Tensor::empty(DType::kF32, {N, C});
   float* y_fp = y_fp_t.mutable_data<float>();
 
@@ -108,11 +110,16 @@ void run_pipeline(const io::Checkpoint& ck, const io::ModelConfig& c, const Cali
     const model::LayerWeights orig_view = model::dense_view(original);
 
     if (pass.mode() == PassMode::kSequential) {
-      // The uncompressed layer's output, for the error report.
-      std::memcpy(y_fp, x, static_cast<size_t>(N * C) * sizeof(float));
-      for (int64_t i = 0; i < chunks.count(); ++i) {
-        runner.forward(orig_view, y_fp + chunks.row(i) * C, chunks.size(i));
+      // The uncompressed layer's output: on the first error_samples
+      // sequences for the error report, on all of them when it is what the
+      // next layer gets.
+      const int64_t ref_samples = opt.propagate_original ? set.samples : err_samples;
+      const int64_t ref_rows = ref_samples * T;
+      std::memcpy(y_fp, x, static_cast<size_t>(ref_rows * C) * sizeof(float));
+      for (int64_t s0 = 0; s0 < ref_samples; s0 += chunks.per_chunk) {
+        runner.forward(orig_view, y_fp + s0 * T * C, std::min(chunks.per_chunk, ref_samples - s0));
       }
+      const double update_sq = sum_sq_diff(y_fp, x, err_samples * T * C);
       // q, k, v read the normed input, which nothing compressed changes yet.
       {
         InputStatsAccumulator acc = make_acc(c, set, pass, Stage::kAttnIn);
@@ -124,7 +131,7 @@ void run_pipeline(const io::Checkpoint& ck, const io::ModelConfig& c, const Cali
         pass.compress_stage(ctx, Stage::kAttnIn, stats);
       }
       // o reads the attention of the compressed q, k, v.
-      const int64_t Q = c.q_dim();
+      const int64_t Q = c.q_dim(), F = c.intermediate_size;
       Tensor att_all_t = Tensor::empty(DType::kF32, {N, Q});
       float* att_all = att_all_t.mutable_data<float>();
       {
@@ -156,33 +163,41 @@ void run_pipeline(const io::Checkpoint& ck, const io::ModelConfig& c, const Cali
         InputStats stats = acc.finish();
         pass.compress_stage(ctx, Stage::kMlpIn, stats);
       }
-      // down reads silu(gate) * up of the compressed gate and up.
+      // down reads silu(gate) * up of the compressed gate and up; kept for
+      // the output when it fits the budget, else computed again.
+      const bool keep_a = static_cast<uint64_t>(N * F) * sizeof(float) <= opt.max_cache_bytes;
+      Tensor a_all_t = keep_a ? Tensor::empty(DType::kF32, {N, F}) : Tensor();
       {
         const model::LayerWeights view = st.view();
         InputStatsAccumulator acc = make_acc(c, set, pass, Stage::kMlpOut);
         for (int64_t i = 0; i < chunks.count(); ++i) {
           const int64_t r0 = chunks.row(i), n = chunks.rows(i);
+          float* ai = keep_a ? a_all_t.mutable_data<float>() + r0 * F : a;
           runner.norm(st.tensors.mlp_norm, h + r0 * C, xn, n);
-          runner.mlp_hidden(view, xn, n, a);
-          acc.add(a, n);
+          runner.mlp_hidden(view, xn, n, ai);
+          acc.add(ai, n);
         }
         InputStats stats = acc.finish();
         pass.compress_stage(ctx, Stage::kMlpOut, stats);
       }
       // The compressed layer's output: h + down(mlp(h)), as forward() adds it.
-      const double update_sq = sum_sq_diff(y_fp, x, N * C);
       {
         const model::LayerWeights view = st.view();
         for (int64_t i = 0; i < chunks.count(); ++i) {
           const int64_t r0 = chunks.row(i), n = chunks.rows(i);
-          runner.norm(st.tensors.mlp_norm, h + r0 * C, xn, n);
-          runner.mlp_hidden(view, xn, n, a);
-          view.down->forward(a, n, proj);
+          const float* ai = a;
+          if (keep_a) {
+            ai = a_all_t.data<float>() + r0 * F;
+          } else {
+            runner.norm(st.tensors.mlp_norm, h + r0 * C, xn, n);
+            runner.mlp_hidden(view, xn, n, a);
+          }
+          view.down->forward(ai, n, proj);
           add(h + r0 * C, proj, x + r0 * C, n * C);
         }
       }
-      const double err = sum_sq_diff(x, y_fp, N * C);
-      st.result.output_mse = err / static_cast<double>(N * C);
+      const double err = sum_sq_diff(x, y_fp, err_samples * T * C);
+      st.result.output_mse = err / static_cast<double>(err_samples * T * C);
       st.result.output_rel_error = update_sq > 0 ? err / update_sq : 0.0;
     } else {
       std::array<std::optional<InputStatsAccumulator>, kNumStages> accs;
@@ -209,13 +224,16 @@ void run_pipeline(const io::Checkpoint& ck, const io::ModelConfig& c, const Cali
       pass.compress_layer(ctx, stats);
       stats = {};
 
-      const double update_sq = sum_sq_diff(y_fp, x, N * C);
+      const double update_sq = sum_sq_diff(y_fp, x, err_samples * T * C);
       const model::LayerWeights view = st.view();
-      for (int64_t i = 0; i < chunks.count(); ++i) {
-        runner.forward(view, x + chunks.row(i) * C, chunks.size(i));
+      // With the original output fed onward, the compressed one is only
+      // needed for the error report.
+      const int64_t out_samples = opt.propagate_original ? err_samples : set.samples;
+      for (int64_t s0 = 0; s0 < out_samples; s0 += chunks.per_chunk) {
+        runner.forward(view, x + s0 * T * C, std::min(chunks.per_chunk, out_samples - s0));
       }
-      const double err = sum_sq_diff(x, y_fp, N * C);
-      st.result.output_mse = err / static_cast<double>(N * C);
+      const double err = sum_sq_diff(x, y_fp, err_samples * T * C);
+      st.result.output_mse = err / static_cast<double>(err_samples * T * C);
       st.result.output_rel_error = update_sq > 0 ? err / update_sq : 0.0;
     }
     if (opt.propagate_original) std::swap(x_t, y_fp_t), std::swap(x, y_fp);

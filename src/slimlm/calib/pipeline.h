@@ -11,8 +11,8 @@
 //     x = the compressed layer's output on x (or the original layer's, when
 //       asked), fed to the next layer
 //
-// Memory: the activations (x, the uncompressed layer's output for the error
-// report, and one stage's intermediate of N rows) plus one layer's f32
+// Memory: the activations (x, the uncompressed layer's output, and up to two
+// stages' intermediates of N rows, see max_cache_bytes) plus one layer's f32
 // weights twice (as loaded, and as the pass rewrites them) and the current
 // stage's statistics. The rest of the model stays in the mapped checkpoint
 // and is never converted; only the embedding rows of the windows are read.
@@ -32,6 +32,14 @@ struct PipelineOptions {
   // Feed the next layer the uncompressed layer's output (llm-awq's run_awq
   // does) instead of the compressed layer's (GPTQ does).
   bool propagate_original = false;
+  // Sequences the per-layer output error is measured on (0: all): the
+  // uncompressed layer's output costs a forward pass over them, and a few
+  // thousand tokens pin the error down.
+  int64_t error_samples = 16;
+  // Intermediates over every calibration token (the MLP's hidden
+  // activations, N × F floats) are kept rather than computed twice when
+  // they fit in this many bytes.
+  uint64_t max_cache_bytes = uint64_t{2} << 30;
   // After each layer, with its final state: the caller takes what it keeps
   // (QuantizedTensors, changed tensors, errors) before the state is dropped.
   std::function<void(int64_t layer, LayerState& state)> on_layer;

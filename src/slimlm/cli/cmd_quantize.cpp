@@ -59,7 +59,7 @@ struct QuantizeCliOptions {
   double damp = 0.01;
   int64_t block_size = 128;
   int awq_grid = 20;
-  int64_t awq_search_samples = 0;
+  int64_t awq_search_samples = 16;
   bool no_awq_clip = false;
   std::string awq_quantizer = "rtn";
   std::string alpha = "0.5";

@@ -41,8 +41,11 @@ struct AwqOptions {
   int clip_grid = 20;
   double clip_max_shrink = 0.5;
   // Calibration sequences the attention / MLP block searches run on; 0 =
-  // all of them (the reference's behaviour).
-  int64_t search_samples = 0;
+  // all of them (the reference's behaviour). Each of the grid's candidates
+  // costs a pass of the block over them, so on a CPU the default scores on
+  // 16 windows (8192 tokens of 512) while the activation means, the
+  // Hessians and the clip search use every calibration token.
+  int64_t search_samples = 16;
   // What quantizes the scaled, clipped weights: "rtn" (the reference) or
   // "gptq".
   std::string quantizer = "rtn";
