@@ -164,6 +164,28 @@ Json build_info(const fs::path& model_dir) {
   for (const auto& m : quantization ? quantization->modules : std::vector<quant::QuantizedModuleInfo>{}) {
     in_weights[io::classify_parameter(m.module + ".weight")] += static_cast<uint64_t>(m.rows * m.cols) - m.stored_elements;
   }
+  // So does a 2:4 compressed one (model/sparse_weights.h: M.compressed,
+  // M.bitmask, M.shape).
+  uint64_t sparse_params = 0, sparse_bytes = 0, sparse_tensors = 0;
+  for (const std::string& name : ckpt.tensor_names()) {
+    constexpr std::string_view kSuffix = ".compressed";
+    if (name.size() <= kSuffix.size() || name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) continue;
+    const std::string module = name.substr(0, name.size() - kSuffix.size());
+    if (!ckpt.contains(module + ".shape")) throw FormatError(fmt::format("{}: '{}.shape' is missing", model_dir.string(), module));
+    const Tensor shape = ckpt.tensor(module + ".shape").to(DType::kI64);
+    if (shape.numel() != 2) throw FormatError(fmt::format("{}: '{}.shape' must hold 2 integers", model_dir.string(), module));
+    const uint64_t dense = static_cast<uint64_t>(shape.data<int64_t>()[0] * shape.data<int64_t>()[1]);
+    uint64_t stored = 0;
+    for (const char* suffix : {".compressed", ".bitmask", ".shape"}) {
+      if (!ckpt.contains(module + suffix)) continue;
+      const auto& info = ckpt.info(module + suffix);
+      stored += shape_numel(info.shape);
+      sparse_bytes += dtype_bytes(info.dtype, shape_numel(info.shape));
+    }
+    in_weights[io::classify_parameter(module + ".weight")] += dense - stored;
+    sparse_params += dense;
+    ++sparse_tensors;
+  }
   const io::ParameterCounts from_config = io::expected_parameter_counts(c);
   const bool match = in_weights.by_group == from_config.by_group;
   j["parameters"] = {{"weights", counts_json(in_weights)},
@@ -175,7 +197,12 @@ Json build_info(const fs::path& model_dir) {
     ++dtypes[std::string(to_string(ckpt.info(name).dtype))];
   }
   j["dtypes"] = dtypes;
-  j["quantization"] = quantization ? Json(quantization->to_json()) : Json(nullptr);
+  j["quantization"] = quantization && !quantization->modules.empty() ? Json(quantization->to_json()) : Json(nullptr);
+  j["sparsity"] = sparse_tensors == 0 ? Json(nullptr)
+                                      : Json({{"format", "sparse-24-bitmask"}, {"tensors", sparse_tensors},
+                                         {"parameters", sparse_params}, {"bytes", sparse_bytes},
+                                         {"bits_per_weight", 8.0 * static_cast<double>(sparse_bytes) /
+                                                                 static_cast<double>(sparse_params)}});
   j["tensors"] = ckpt.size();
   j["bytes_on_disk"] = ckpt.total_bytes();
   Json shards = Json::array();
@@ -285,6 +312,11 @@ std::string render_info_text(const Json& j) {
     line("quantization", fmt::format("{}: {}; {:.3f} bits/weight over {} parameters", q["quant_method"].get<std::string>(),
                                      formats, q["bits_per_weight"].get<double>(),
                                      format_count(q["quantized_parameters"].get<uint64_t>())));
+  }
+  if (const Json& s = j["sparsity"]; !s.is_null()) {
+    line("sparsity", fmt::format("{}: {} tensors, {:.3f} bits/weight over {} parameters", s["format"].get<std::string>(),
+                                 s["tensors"].get<uint64_t>(), s["bits_per_weight"].get<double>(),
+                                 format_count(s["parameters"].get<uint64_t>())));
   }
   const uint64_t bytes = j["bytes_on_disk"].get<uint64_t>();
   const size_t nshards = j["shards"].size();
