@@ -170,6 +170,14 @@ TEST_F(Fixture, TheModelsOwnGreedyContinuationWins) {
   EXPECT_DOUBLE_EQ(m[0].value, 1.0);  // acc
   EXPECT_DOUBLE_EQ(m[1].value, 1.0);  // acc_norm
   EXPECT_DOUBLE_EQ(*m[0].std_error, 0.0);
+  // Scoring in blocks of 3 items gives the same log-likelihoods.
+  o.items_per_block = 3;
+  const McRun blocks = run_multiple_choice(*model_, *tok_, items, o);
+  for (size_t i = 0; i < items.size(); ++i) {
+    for (size_t c = 0; c < items[i].choices.size(); ++c) {
+      EXPECT_NEAR(blocks.scores[i].lls[c], run.scores[i].lls[c], 1e-4 * std::fabs(run.scores[i].lls[c]));
+    }
+  }
 }
 
 TEST_F(Fixture, GreedyUntilMatchesStepByStepDecoding) {

@@ -206,14 +206,15 @@ std::vector<LlResult> score_loglikelihood(const model::Model& m, const std::vect
   }
   std::vector<LlResult> out(requests.size());
   ScoreStats st;
-  std::optional<ProgressBar> bar;
-  if (opts.progress && !requests.empty()) bar.emplace(opts.label, requests.size(), "req");
+  std::optional<ProgressBar> own;
+  if (!opts.bar && opts.progress && !requests.empty()) own.emplace(opts.label, requests.size(), "req");
+  ProgressBar* bar = opts.bar ? opts.bar : own ? &*own : nullptr;
   if (opts.batch > 0) {
-    run_batched(m, requests, prep, opts, out, st, bar ? &*bar : nullptr);
+    run_batched(m, requests, prep, opts, out, st, bar);
   } else {
-    run_prefix_cache(m, requests, prep, opts, out, st, bar ? &*bar : nullptr);
+    run_prefix_cache(m, requests, prep, opts, out, st, bar);
   }
-  if (bar) bar->finish();
+  if (own) own->finish();
   st.seconds = timer.seconds();
   if (stats) *stats = st;
   return out;

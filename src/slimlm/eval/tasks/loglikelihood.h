@@ -24,6 +24,9 @@
 #include <string_view>
 #include <vector>
 
+namespace slimlm {
+class ProgressBar;
+}
 namespace slimlm::model {
 class Model;
 }
@@ -60,12 +63,18 @@ struct ScorerOptions {
   int64_t chunk = 512;     // tokens per decode() call (bounds scratch memory)
   bool progress = false;
   std::string label = "loglikelihood";
+  ProgressBar* bar = nullptr;  // advanced once per request instead of a bar of its own
 };
 
 struct ScoreStats {
   uint64_t forward_tokens = 0;  // tokens run through the model
   uint64_t reused_tokens = 0;   // tokens served from the KV cache instead
   double seconds = 0.0;
+  void add(const ScoreStats& o) {
+    forward_tokens += o.forward_tokens;
+    reused_tokens += o.reused_tokens;
+    seconds += o.seconds;
+  }
 };
 
 // Results in request order. Throws ConfigError when a continuation is longer

@@ -50,6 +50,7 @@ struct McOptions {
   std::string target_delimiter = " ";
   bool add_bos = false;
   ScorerOptions scorer;
+  size_t items_per_block = 1024;  // items tokenized and scored together (bounds memory)
 };
 
 struct McRun {
