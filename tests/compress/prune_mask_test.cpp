@@ -9,6 +9,7 @@
 
 #include "slimlm/compress/hessian_inverse.h"
 #include "slimlm/compress/nm_mask.h"
+#include "slimlm/compress/owl.h"
 #include "slimlm/compress/prune_magnitude.h"
 #include "slimlm/compress/prune_wanda.h"
 #include "slimlm/compress/sparsegpt.h"
@@ -210,6 +211,23 @@ TEST(SparseGpt, WithAnIdentityHessianIsBlockwiseMagnitude) {
   sparsegpt_prune(s24.data(), rows, cols, hinv, SparsityPattern::nm(2, 4), 16);
   prune_magnitude(m24.data(), rows, cols, SparsityPattern::nm(2, 4));
   EXPECT_EQ(s24, m24);
+}
+
+TEST(Owl, LayersWithMoreOutliersKeepMoreWeights) {
+  const std::vector<double> d = {0.010, 0.002, 0.004, 0.002};
+  const std::vector<double> s = owl_sparsity(d, 0.5, 0.08);
+  ASSERT_EQ(s.size(), 4u);
+  double mean = 0;
+  for (double x : s) mean += x / 4;
+  EXPECT_NEAR(mean, 0.5, 1e-12);
+  // Range exactly 2λ, from the most outliers (least sparse) to the fewest.
+  EXPECT_NEAR(s[1] - s[0], 0.16, 1e-12);
+  EXPECT_DOUBLE_EQ(s[1], s[3]);
+  EXPECT_LT(s[0], s[2]);
+  EXPECT_LT(s[2], s[1]);
+  // No spread, no departure from the target.
+  EXPECT_EQ(owl_sparsity({0.3, 0.3}, 0.6, 0.08), (std::vector<double>{0.6, 0.6}));
+  EXPECT_DOUBLE_EQ(outlier_ratio({1, 1, 1, 1, 1, 1, 1, 1, 1, 100}, 5.0), 0.1);
 }
 
 TEST(SparseGpt, RejectsBlocksThatSplitGroups) {

@@ -176,6 +176,37 @@ TEST(PruneModel, WandaAndSparseGptPruneExactlyPerRowAndPerTensor) {
   }
 }
 
+TEST(PruneModel, OwlPrunesEachLayerToItsOwnSparsity) {
+  TempDir tmp;
+  const TextSplit text = war_and_peace_split();
+  write_file(tmp.path() / "calib.txt", text.calib);
+  const fs::path in = fixture("tiny-llama"), out = tmp.path() / "owl";
+  PruneOptions o = options(PruneMethod::kWanda, SparsityPattern::unstructured(0.5), tmp.path() / "calib.txt");
+  o.owl = true;
+  const PruneReport r = prune_model(in, out, o);
+  const auto owl = read_json(out / "recipe.json")["calibration"]["owl"];
+  const std::vector<double> layer = owl["layer_sparsity"].get<std::vector<double>>();
+  ASSERT_EQ(layer.size(), 4u);
+  double mean = 0, lo = 1, hi = 0;
+  for (double s : layer) {
+    mean += s / 4;
+    lo = std::min(lo, s);
+    hi = std::max(hi, s);
+  }
+  EXPECT_NEAR(mean, 0.5, 1e-9);
+  EXPECT_NEAR(hi - lo, 0.16, 1e-9);
+  for (const PrunedTensor& t : r.tensors) {
+    EXPECT_DOUBLE_EQ(t.target, layer[static_cast<size_t>(t.layer)]) << t.name;
+    // Wanda: int(cols · s_l) zeros in every row.
+    EXPECT_GE(t.zeros, t.rows * static_cast<int64_t>(std::floor(t.cols * t.target + 1e-9))) << t.name;
+  }
+  o.pattern = SparsityPattern::nm(2, 4);
+  EXPECT_THROW(prune_model(in, tmp.path() / "x", o), ConfigError);
+  o = options(PruneMethod::kMagnitude, SparsityPattern::unstructured(0.5));
+  o.owl = true;
+  EXPECT_THROW(prune_model(in, tmp.path() / "x", o), ConfigError);
+}
+
 TEST(PruneModel, Sparse24StorageLoadsAndComputesWhatTheZerosDo) {
   TempDir tmp;
   const fs::path in = fixture("tiny-llama");

@@ -5,7 +5,8 @@
 //       [--calib-samples N --calib-len T --calib-seed S];
 //       --storage dense (zeros, default) | sparse24 (2:4 compressed,
 //       compressed-tensors sparse-24-bitmask); --scope tensor|row
-//       (magnitude); --block-size B --damp F (sparsegpt)
+//       (magnitude); --block-size B --damp F (sparsegpt);
+//       --owl [--owl-lambda L --owl-m M]: per-layer sparsity by outliers
 //   --structured heads|channels|layers  --ratio R | --drop-layers LIST
 //       a smaller dense model (compress/prune_structured.h): heads go by
 //       --head-unit group (whole GQA groups) or query (query heads within
@@ -50,6 +51,8 @@ struct PruneCliOptions {
   uint64_t calib_seed = 0;
   int64_t block_size = 128;
   double damp = 0.01;
+  bool owl = false;
+  double owl_lambda = 0.08, owl_m = 5.0;
   std::vector<std::string> argv;
 };
 
@@ -91,6 +94,9 @@ int run_unstructured(const PruneCliOptions& o) {
   p.calib = calib_of(o);
   p.block_size = o.block_size;
   p.damp = o.damp;
+  p.owl = o.owl;
+  p.owl_options.lambda = o.owl_lambda;
+  p.owl_options.m = o.owl_m;
   p.recipe_extra["command"] = command_json(o);
 
   std::unique_ptr<ProgressBar> bar;
@@ -186,6 +192,11 @@ RunFn setup_prune(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--block-size", o->block_size, "sparsegpt: columns per block")->capture_default_str();
   app.add_option("--damp", o->damp, "sparsegpt: damping, a fraction of the Hessian's mean diagonal")
+      ->capture_default_str();
+  app.add_flag("--owl", o->owl, "wanda / sparsegpt: per-layer sparsity weighted by each layer's outliers (OWL)");
+  app.add_option("--owl-lambda", o->owl_lambda, "OWL: largest departure of a layer from --sparsity")
+      ->capture_default_str();
+  app.add_option("--owl-m", o->owl_m, "OWL: outlier threshold in means of the layer's Wanda scores")
       ->capture_default_str();
   app.add_option("--structured", o->structured, "Structured removal instead: heads, channels or layers");
   app.add_option("--ratio", o->ratio, "Structured: fraction removed (heads, channels; layers by block influence)");

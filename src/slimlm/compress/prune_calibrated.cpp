@@ -8,6 +8,7 @@
 
 #include "slimlm/calib/calibration_set.h"
 #include "slimlm/calib/pipeline.h"
+#include "slimlm/compress/owl.h"
 #include "slimlm/compress/prune_passes.h"
 #include "slimlm/core/error.h"
 #include "slimlm/core/timer.h"
@@ -42,11 +43,21 @@ Json run_calibrated_pruning(const CalibratedPruning& job, const PrunedSink& sink
   const calib::CalibrationSet set = calib::calibration_set_from_text(tok, text, co, opt.calib.file);
   if (calibration_seconds) *calibration_seconds = timer.seconds();
 
+  Json owl = nullptr;
+  std::vector<double> layer_sparsity;
+  if (opt.owl) {
+    // The outliers of the unpruned model, as the reference measures them.
+    OutlierRatioPass outliers(opt.owl_options.m);
+    calib::run_pipeline(job.in.checkpoint, job.in.config, set, outliers, {});
+    layer_sparsity = owl_sparsity(outliers.ratios(), opt.pattern.ratio, opt.owl_options.lambda);
+    owl = {{"lambda", opt.owl_options.lambda}, {"m", opt.owl_options.m},
+           {"outlier_ratios", outliers.ratios()}, {"layer_sparsity", layer_sparsity}};
+  }
   std::unique_ptr<calib::LayerPass> pass;
   if (opt.method == PruneMethod::kWanda) {
-    pass = std::make_unique<WandaPass>(opt.pattern);
+    pass = std::make_unique<WandaPass>(opt.pattern, layer_sparsity);
   } else {
-    pass = std::make_unique<SparseGptPass>(opt.pattern, opt.block_size, opt.damp);
+    pass = std::make_unique<SparseGptPass>(opt.pattern, opt.block_size, opt.damp, layer_sparsity);
   }
   Json layers = Json::array();
   calib::PipelineOptions po;
@@ -55,7 +66,8 @@ Json run_calibrated_pruning(const CalibratedPruning& job, const PrunedSink& sink
       const model::WeightSlot slot = model::weight_slot(p);
       for (const LinearWeight& l : job.linears) {
         if (l.layer != layer || l.slot != slot) continue;
-        sink(l, to_f32_owned(job.in.checkpoint.tensor(l.name)), st.tensors.w(p));
+        sink(l, to_f32_owned(job.in.checkpoint.tensor(l.name)), st.tensors.w(p),
+             layer_pattern(opt.pattern, layer_sparsity, layer));
       }
     }
     layers.push_back({{"layer", layer},
@@ -71,6 +83,7 @@ Json run_calibrated_pruning(const CalibratedPruning& job, const PrunedSink& sink
   j["seed"] = set.seed;
   j["stream_tokens"] = set.stream_tokens;
   j["layers"] = layers;
+  j["owl"] = owl;
   return j;
 }
 

@@ -19,11 +19,14 @@ struct CalibratedPruning {
   const std::vector<LinearWeight>& linears;
 };
 
-// (the weight, its original f32 values, its pruned f32 values)
-using PrunedSink = std::function<void(const LinearWeight&, const Tensor&, const Tensor&)>;
+// (the weight, its original f32 values, its pruned f32 values, the pattern
+// it was pruned to: per layer under OWL)
+using PrunedSink =
+    std::function<void(const LinearWeight&, const Tensor&, const Tensor&, const SparsityPattern&)>;
 
-// Runs opt.method over every layer. Returns the recipe's "calibration"
-// entry (file, windows, seed, tokens, per-layer output errors);
+// Runs opt.method over every layer (after a pass measuring each layer's
+// outliers when opt.owl). Returns the recipe's "calibration" entry (file,
+// windows, seed, tokens, per-layer output errors and OWL sparsities);
 // *calibration_seconds receives the time spent tokenizing and sampling.
 // Throws ConfigError for a calibration text too short for the windows,
 // IoError when it or the tokenizer cannot be read.

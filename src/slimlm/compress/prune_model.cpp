@@ -56,6 +56,18 @@ void check_options(const PruneInput& in, const PruneOptions& opt, const std::vec
     }
     p.check_shape(info.shape.at(0), info.shape.at(1), l.name);
   }
+  if (opt.owl) {
+    if (opt.method == PruneMethod::kMagnitude || p.is_nm()) {
+      throw ConfigError("--owl sets per-layer unstructured sparsity from calibration outliers: it goes with "
+                        "--method wanda or sparsegpt and --sparsity");
+    }
+    if (!(opt.owl_options.lambda >= 0.0 && p.ratio - opt.owl_options.lambda > 0.0 &&
+          p.ratio + opt.owl_options.lambda < 1.0)) {
+      throw ConfigError(fmt::format("--owl-lambda {}: the layers' sparsity {} ± {} must stay within (0, 1)",
+                                    opt.owl_options.lambda, p.ratio, opt.owl_options.lambda));
+    }
+    if (!(opt.owl_options.m > 0.0)) throw ConfigError(fmt::format("--owl-m {}: must be positive", opt.owl_options.m));
+  }
   if (opt.method != PruneMethod::kMagnitude) {
     if (opt.calib.file.empty()) {
       throw ConfigError(fmt::format("--method {} needs calibration text: --calib FILE", to_string(opt.method)));
@@ -79,7 +91,7 @@ class Collector {
   Collector(const PruneInput& in, const PruneOptions& opt, PruneReport& report, int64_t total)
       : in_(in), opt_(opt), report_(report), total_(total) {}
 
-  void add(const LinearWeight& l, const Tensor& original, const Tensor& pruned) {
+  void add(const LinearWeight& l, const Tensor& original, const Tensor& pruned, const SparsityPattern& pattern) {
     const DType dtype = in_.checkpoint.info(l.name).dtype;
     Tensor stored = dtype == DType::kF32 ? pruned.clone() : pruned.to(dtype);
     // The check runs on what is written: rounding to bf16 may add zeros,
@@ -89,10 +101,10 @@ class Collector {
     const MaskScope scope = opt_.method == PruneMethod::kMagnitude ? opt_.magnitude_scope
                             : opt_.method == PruneMethod::kWanda   ? MaskScope::kPerRow
                                                                    : MaskScope::kPerTensor;
-    const PatternCheck check = check_pattern(back.data<float>(), rows, cols, opt_.pattern, scope);
+    const PatternCheck check = check_pattern(back.data<float>(), rows, cols, pattern, scope);
     if (!check.ok) {
       throw Error(fmt::format("pruning {} with {} left '{}' without the pattern {}: {}", in_.dir.string(),
-                              to_string(opt_.method), l.name, opt_.pattern.to_string(), check.problem));
+                              to_string(opt_.method), l.name, pattern.to_string(), check.problem));
     }
     PrunedTensor t;
     t.name = l.name;
@@ -101,6 +113,7 @@ class Collector {
     t.rows = rows;
     t.cols = cols;
     t.zeros = check.zeros;
+    t.target = pattern.sparsity();
     double num = 0, den = 0;
     const float* a = original.data<float>();
     const float* b = back.data<float>();
@@ -187,13 +200,16 @@ PruneReport prune_model(const fs::path& input, const fs::path& output, const Pru
       const Tensor original = to_f32_owned(in.checkpoint.tensor(l.name));
       Tensor w = original.clone();
       prune_magnitude(w.mutable_data<float>(), w.dim(0), w.dim(1), opt.pattern, opt.magnitude_scope);
-      collect.add(l, original, w);
+      collect.add(l, original, w, opt.pattern);
     }
   } else {
     CalibratedPruning job{in, opt, linears};
-    calibration = run_calibrated_pruning(job, [&](const LinearWeight& l, const Tensor& original, const Tensor& pruned) {
-      collect.add(l, original, pruned);
-    }, &report.calibration_seconds);
+    calibration = run_calibrated_pruning(
+        job,
+        [&](const LinearWeight& l, const Tensor& original, const Tensor& pruned, const SparsityPattern& pattern) {
+          collect.add(l, original, pruned, pattern);
+        },
+        &report.calibration_seconds);
   }
 
   // Output tensors in the input's order, pruned ones replaced.
@@ -241,13 +257,14 @@ PruneReport prune_model(const fs::path& input, const fs::path& output, const Pru
     recipe["block_size"] = opt.block_size;
     recipe["damp"] = opt.damp;
   }
+  recipe["owl"] = opt.owl;
   recipe["storage"] = to_string(opt.storage);
   recipe["calibration"] = calibration;
   for (const auto& [k, v] : opt.recipe_extra.items()) recipe[k] = v;
   recipe["sparsity_linears"] = report.sparsity_linears();
   Json per = Json::object();
   for (const PrunedTensor& t : report.tensors) {
-    per[t.name] = {{"sparsity", t.sparsity()}, {"relative_error", t.relative_error}};
+    per[t.name] = {{"sparsity", t.sparsity()}, {"target", t.target}, {"relative_error", t.relative_error}};
   }
   recipe["tensors"] = per;
 

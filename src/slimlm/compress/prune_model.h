@@ -27,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "slimlm/compress/nm_mask.h"
+#include "slimlm/compress/owl.h"
 
 namespace slimlm::compress {
 
@@ -57,6 +58,10 @@ struct PruneOptions {
   // and the Hessian dampening as a fraction of its mean diagonal.
   int64_t block_size = 128;
   double damp = 0.01;
+  // OWL's per-layer sparsity around the unstructured target (owl.h): Wanda
+  // and SparseGPT only.
+  bool owl = false;
+  OwlOptions owl_options;
   nlohmann::ordered_json recipe_extra = nlohmann::ordered_json::object();  // e.g. the command line
   // Called after each pruned tensor with (tensors done, total).
   std::function<void(int64_t, int64_t)> progress;
@@ -68,6 +73,7 @@ struct PrunedTensor {
   int64_t layer = 0;
   int64_t rows = 0, cols = 0;
   int64_t zeros = 0;            // as stored
+  double target = 0;            // the sparsity asked of this tensor
   double relative_error = 0;    // Σ(w' − w)² / Σ w²
   double sparsity() const { return rows * cols > 0 ? static_cast<double>(zeros) / static_cast<double>(rows * cols) : 0.0; }
 };

@@ -11,6 +11,12 @@ namespace slimlm::compress {
 using calib::Stage;
 using model::Proj;
 
+SparsityPattern layer_pattern(const SparsityPattern& pattern, const std::vector<double>& layer_sparsity,
+                              int64_t layer) {
+  if (layer_sparsity.empty()) return pattern;
+  return SparsityPattern::unstructured(layer_sparsity.at(static_cast<size_t>(layer)));
+}
+
 calib::StatsRequest WandaPass::request(Stage) const {
   calib::StatsRequest r;
   r.sq_sum = true;
@@ -18,10 +24,11 @@ calib::StatsRequest WandaPass::request(Stage) const {
 }
 
 void WandaPass::compress_layer(calib::LayerContext& ctx, std::array<calib::InputStats, calib::kNumStages>& stats) {
+  const SparsityPattern pattern = layer_pattern(pattern_, layer_sparsity_, ctx.layer);
   for (Proj p : model::kAllProjs) {
     Tensor& w = ctx.state.tensors.w(p);
     const calib::InputStats& s = stats[calib::index_of(calib::stage_of(p))];
-    const int64_t pruned = prune_wanda(w.mutable_data<float>(), w.dim(0), w.dim(1), s.sq_sum, pattern_);
+    const int64_t pruned = prune_wanda(w.mutable_data<float>(), w.dim(0), w.dim(1), s.sq_sum, pattern);
     ctx.state.weight_changed[model::index_of(p)] = true;
     calib::ProjResult& r = ctx.state.result.proj(p);
     r.weight_error = relative_weight_error(ctx.original.w(p).data<float>(), w.data<float>(),
@@ -38,6 +45,7 @@ calib::StatsRequest SparseGptPass::request(Stage) const {
 
 void SparseGptPass::compress_layer(calib::LayerContext& ctx,
                                    std::array<calib::InputStats, calib::kNumStages>& stats) {
+  const SparsityPattern pattern = layer_pattern(pattern_, layer_sparsity_, ctx.layer);
   for (Stage stage : calib::kAllStages) {
     calib::InputStats& s = stats[calib::index_of(stage)];
     const HessianInverse hinv =
@@ -46,7 +54,7 @@ void SparseGptPass::compress_layer(calib::LayerContext& ctx,
     for (Proj p : calib::stage_projs(stage)) {
       Tensor& w = ctx.state.tensors.w(p);
       const SparseGptResult res =
-          sparsegpt_prune(w.mutable_data<float>(), w.dim(0), w.dim(1), hinv, pattern_, block_size_);
+          sparsegpt_prune(w.mutable_data<float>(), w.dim(0), w.dim(1), hinv, pattern, block_size_);
       ctx.state.weight_changed[model::index_of(p)] = true;
       calib::ProjResult& r = ctx.state.result.proj(p);
       const float* orig = ctx.original.w(p).data<float>();
