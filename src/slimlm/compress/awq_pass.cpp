@@ -52,11 +52,12 @@ model::LayerWeights with_overrides(const model::LayerTensors& t,
   return w;
 }
 
-// Σ (D H) ∘ D / rows for D = the fake-quantized minus the original weight:
-// the mean squared output error of a Linear over its inputs.
+// tr(D H Dᵀ) for D = the fake-quantized minus the original weight: the
+// squared output error of a Linear summed over its inputs (the reference's
+// mean squared error up to a constant factor).
 double linear_block_loss(const Tensor& w, const Tensor& wq, std::span<const double> h) {
   const int64_t rows = w.dim(0), cols = w.dim(1);
-  return relative_output_error(w.data<float>(), wq.data<float>(), rows, cols, h);
+  return output_error_sq(w.data<float>(), wq.data<float>(), rows, cols, h);
 }
 
 class AwqPass final : public calib::LayerPass {

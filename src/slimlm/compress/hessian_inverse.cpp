@@ -115,13 +115,20 @@ HessianInverse hessian_inverse(std::span<const double> h, int64_t cols,
                           what, r.damp_used));
 }
 
-double relative_output_error(const float* w, const float* w_new, int64_t rows, int64_t cols,
-                             std::span<const double> h) {
+double output_error_sq(const float* w, const float* w_new, int64_t rows, int64_t cols,
+                       std::span<const double> h) {
   std::vector<float> hf(h.size());
   for (size_t i = 0; i < h.size(); ++i) hf[i] = static_cast<float>(h[i]);
   std::vector<float> d(static_cast<size_t>(rows * cols));
   for (size_t i = 0; i < d.size(); ++i) d[i] = w_new[i] - w[i];
-  const double num = quadratic_trace(d.data(), rows, cols, hf.data());
+  return quadratic_trace(d.data(), rows, cols, hf.data());
+}
+
+double relative_output_error(const float* w, const float* w_new, int64_t rows, int64_t cols,
+                             std::span<const double> h) {
+  const double num = output_error_sq(w, w_new, rows, cols, h);
+  std::vector<float> hf(h.size());
+  for (size_t i = 0; i < h.size(); ++i) hf[i] = static_cast<float>(h[i]);
   const double den = quadratic_trace(w, rows, cols, hf.data());
   return den > 0 ? num / den : 0.0;
 }

@@ -49,6 +49,10 @@ HessianInverse hessian_inverse(std::span<const double> h, int64_t cols,
 double relative_output_error(const float* w, const float* w_new, int64_t rows, int64_t cols,
                              std::span<const double> h);
 
+// tr(ΔW H ΔWᵀ) alone: the summed squared output error.
+double output_error_sq(const float* w, const float* w_new, int64_t rows, int64_t cols,
+                       std::span<const double> h);
+
 // Σ(w' − w)² / Σw².
 double relative_weight_error(const float* w, const float* w_new, int64_t n);
 
