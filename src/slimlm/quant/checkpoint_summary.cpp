@@ -51,10 +51,34 @@ std::optional<CheckpointQuantization> describe_quantization(const io::Checkpoint
   q.config = QuantizationConfig::from_json(j["quantization_config"], path.string());
   q.quant_method = j["quantization_config"].value("quant_method", "");
   constexpr std::string_view kPacked = ".weight_packed";
+  constexpr std::string_view kWeight = ".weight";
+  auto ends_with = [](const std::string& name, std::string_view suffix) {
+    return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
   for (const std::string& name : ck.tensor_names()) {
-    if (name.size() <= kPacked.size() || name.compare(name.size() - kPacked.size(), kPacked.size(), kPacked) != 0) {
+    // W8A8 modules (int_quantized.h) keep an int8 `weight` beside its scales.
+    if (ends_with(name, kWeight) && ck.info(name).dtype == DType::kI8) {
+      QuantizedModuleInfo m;
+      m.module = name.substr(0, name.size() - kWeight.size());
+      const ConfigGroup* g = q.config.group_of(m.module);
+      if (!g || !g->int8_activations) {
+        throw FormatError(fmt::format("{}: '{}' is int8 but no W8A8 quantization_config group targets it",
+                                      ck.dir().string(), name));
+      }
+      m.format = g->format;
+      const auto& info = ck.info(name);
+      m.rows = info.shape.at(0);
+      m.cols = info.shape.at(1);
+      for (const std::string& t : {name, m.module + ".weight_scale"}) {
+        if (!ck.contains(t)) continue;
+        const uint64_t elems = shape_numel(ck.info(t).shape);
+        m.stored_elements += elems;
+        m.bytes += dtype_bytes(ck.info(t).dtype, elems);
+      }
+      q.modules.push_back(std::move(m));
       continue;
     }
+    if (!ends_with(name, kPacked)) continue;
     QuantizedModuleInfo m;
     m.module = name.substr(0, name.size() - kPacked.size());
     const auto f = q.config.format_of(m.module);
