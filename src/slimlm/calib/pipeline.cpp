@@ -96,7 +96,10 @@ void run_pipeline(const io::Checkpoint& ck, const io::ModelConfig& c, const Cali
   model::embed_rows(ck, c, set.tokens, x);
   const int64_t err_samples =
       opt.error_samples > 0 ? std::min(opt.error_samples, set.samples) : set.samples;
-  Tensor y_fp_t = Tensor::empty(DType::kF32, {N, C});
+  // The uncompressed layer's output: every row when it is fed onward or a
+  // whole-layer pass computes it anyway, else only the rows of the error.
+  const bool full_ref = opt.propagate_original || pass.mode() == PassMode::kWholeLayer;
+  Tensor y_fp_t = Tensor::empty(DType::kF32, {full_ref ? N : err_samples * T, C});
   float* y_fp = y_fp_t.mutable_data<float>();
 
   for (int64_t l = 0; l < c.num_hidden_layers; ++l) {
