@@ -270,6 +270,34 @@ TEST(PruneModel, Sparse24StorageLoadsAndComputesWhatTheZerosDo) {
   }
 }
 
+TEST(PruneModel, SparseGptQuantizesJointlyAndKeepsThePattern) {
+  TempDir tmp;
+  const TextSplit text = war_and_peace_split();
+  write_file(tmp.path() / "calib.txt", text.calib);
+  const fs::path in = fixture("tiny-llama"), out = tmp.path() / "joint";
+  PruneOptions o = options(PruneMethod::kSparseGpt, SparsityPattern::nm(2, 4), tmp.path() / "calib.txt");
+  o.quantize = quant::QuantFormat::kInt4G128Asym;
+  const PruneReport r = prune_model(in, out, o);
+  EXPECT_LT(r.bytes_after, r.bytes_before * 2 / 3);
+  const auto cfg = read_json(out / "config.json");
+  EXPECT_EQ(cfg["quantization_config"]["config_groups"]["group_0"]["weights"]["num_bits"], 4);
+  EXPECT_EQ(cfg["quantization_config"]["sparsity_config"]["sparsity_structure"], "2:4");
+  const auto m = model::Model::load(out);
+  for (const auto& layer : m->weights().layers) {
+    const auto* ql = dynamic_cast<const model::QuantizedLinear*>(layer.gate.get());
+    ASSERT_NE(ql, nullptr);
+    const Tensor deq = quant::dequantize(ql->weight());
+    const PatternCheck c = check_pattern(deq.data<float>(), deq.dim(0), deq.dim(1), SparsityPattern::nm(2, 4),
+                                         MaskScope::kPerRow);
+    EXPECT_TRUE(c.ok) << c.problem;
+  }
+  o.method = PruneMethod::kWanda;
+  EXPECT_THROW(prune_model(in, tmp.path() / "x", o), ConfigError);
+  o.method = PruneMethod::kSparseGpt;
+  o.storage = SparseStorage::kSparse24;
+  EXPECT_THROW(prune_model(in, tmp.path() / "x", o), ConfigError);
+}
+
 TEST(PruneModel, QuantizingAPrunedModelKeepsItsZeros) {
   TempDir tmp;
   const fs::path in = fixture("tiny-llama"), pruned = tmp.path() / "pruned";

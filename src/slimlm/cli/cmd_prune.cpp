@@ -6,7 +6,8 @@
 //       --storage dense (zeros, default) | sparse24 (2:4 compressed,
 //       compressed-tensors sparse-24-bitmask); --scope tensor|row
 //       (magnitude); --block-size B --damp F (sparsegpt);
-//       --owl [--owl-lambda L --owl-m M]: per-layer sparsity by outliers
+//       --owl [--owl-lambda L --owl-m M]: per-layer sparsity by outliers;
+//       --quantize FORMAT (sparsegpt): joint pruning and quantization
 //   --structured heads|channels|layers  --ratio R | --drop-layers LIST
 //       a smaller dense model (compress/prune_structured.h): heads go by
 //       --head-unit group (whole GQA groups) or query (query heads within
@@ -31,6 +32,7 @@
 #include "slimlm/core/progress.h"
 #include "slimlm/core/threads.h"
 #include "slimlm/io/hf_config.h"
+#include "slimlm/quant/format.h"
 
 namespace slimlm::cli {
 namespace {
@@ -52,6 +54,7 @@ struct PruneCliOptions {
   int64_t block_size = 128;
   double damp = 0.01;
   bool owl = false;
+  std::string quantize;
   double owl_lambda = 0.08, owl_m = 5.0;
   std::vector<std::string> argv;
 };
@@ -95,6 +98,11 @@ int run_unstructured(const PruneCliOptions& o) {
   p.block_size = o.block_size;
   p.damp = o.damp;
   p.owl = o.owl;
+  if (!o.quantize.empty()) {
+    const auto f = quant::format_from_string(o.quantize);
+    if (!f) throw ConfigError(fmt::format("--quantize {}: unknown format; choose one of: {}", o.quantize, quant::format_list()));
+    p.quantize = *f;
+  }
   p.owl_options.lambda = o.owl_lambda;
   p.owl_options.m = o.owl_m;
   p.recipe_extra["command"] = command_json(o);
@@ -193,6 +201,8 @@ RunFn setup_prune(CLI::App& app) {
   app.add_option("--block-size", o->block_size, "sparsegpt: columns per block")->capture_default_str();
   app.add_option("--damp", o->damp, "sparsegpt: damping, a fraction of the Hessian's mean diagonal")
       ->capture_default_str();
+  app.add_option("--quantize", o->quantize,
+                 "sparsegpt: quantize the kept weights in the same pass to this format (e.g. int4_g128)");
   app.add_flag("--owl", o->owl, "wanda / sparsegpt: per-layer sparsity weighted by each layer's outliers (OWL)");
   app.add_option("--owl-lambda", o->owl_lambda, "OWL: largest departure of a layer from --sparsity")
       ->capture_default_str();

@@ -57,7 +57,7 @@ Json run_calibrated_pruning(const CalibratedPruning& job, const PrunedSink& sink
   if (opt.method == PruneMethod::kWanda) {
     pass = std::make_unique<WandaPass>(opt.pattern, layer_sparsity);
   } else {
-    pass = std::make_unique<SparseGptPass>(opt.pattern, opt.block_size, opt.damp, layer_sparsity);
+    pass = std::make_unique<SparseGptPass>(opt.pattern, opt.block_size, opt.damp, layer_sparsity, opt.quantize);
   }
   Json layers = Json::array();
   calib::PipelineOptions po;
@@ -66,8 +66,9 @@ Json run_calibrated_pruning(const CalibratedPruning& job, const PrunedSink& sink
       const model::WeightSlot slot = model::weight_slot(p);
       for (const LinearWeight& l : job.linears) {
         if (l.layer != layer || l.slot != slot) continue;
+        const auto& q = st.result.proj(p).quantized;
         sink(l, to_f32_owned(job.in.checkpoint.tensor(l.name)), st.tensors.w(p),
-             layer_pattern(opt.pattern, layer_sparsity, layer));
+             layer_pattern(opt.pattern, layer_sparsity, layer), q ? &*q : nullptr);
       }
     }
     layers.push_back({{"layer", layer},

@@ -20,9 +20,10 @@ struct CalibratedPruning {
 };
 
 // (the weight, its original f32 values, its pruned f32 values, the pattern
-// it was pruned to: per layer under OWL)
-using PrunedSink =
-    std::function<void(const LinearWeight&, const Tensor&, const Tensor&, const SparsityPattern&)>;
+// it was pruned to: per layer under OWL, and with joint quantization its
+// quantized form, else null)
+using PrunedSink = std::function<void(const LinearWeight&, const Tensor&, const Tensor&, const SparsityPattern&,
+                                      const quant::QuantizedTensor*)>;
 
 // Runs opt.method over every layer (after a pass measuring each layer's
 // outliers when opt.owl). Returns the recipe's "calibration" entry (file,

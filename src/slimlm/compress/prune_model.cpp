@@ -14,6 +14,7 @@
 #include "slimlm/core/timer.h"
 #include "slimlm/model/quantized_weights.h"
 #include "slimlm/model/sparse_weights.h"
+#include "slimlm/quant/compressed_tensors.h"
 
 namespace slimlm::compress {
 namespace fs = std::filesystem;
@@ -56,6 +57,19 @@ void check_options(const PruneInput& in, const PruneOptions& opt, const std::vec
     }
     p.check_shape(info.shape.at(0), info.shape.at(1), l.name);
   }
+  if (opt.quantize) {
+    if (opt.method != PruneMethod::kSparseGpt) {
+      throw ConfigError("--quantize goes with --method sparsegpt (joint pruning and quantization); prune, then "
+                        "`slimlm quantize` for the other methods");
+    }
+    if (opt.storage != SparseStorage::kDense) {
+      throw ConfigError("--quantize stores the weights pack-quantized: it excludes --storage sparse24");
+    }
+    for (const LinearWeight& l : linears) {
+      const auto& shape = in.checkpoint.info(l.name).shape;
+      quant::check_shape(*opt.quantize, shape.at(0), shape.at(1), l.name);
+    }
+  }
   if (opt.owl) {
     if (opt.method == PruneMethod::kMagnitude || p.is_nm()) {
       throw ConfigError("--owl sets per-layer unstructured sparsity from calibration outliers: it goes with "
@@ -91,7 +105,9 @@ class Collector {
   Collector(const PruneInput& in, const PruneOptions& opt, PruneReport& report, int64_t total)
       : in_(in), opt_(opt), report_(report), total_(total) {}
 
-  void add(const LinearWeight& l, const Tensor& original, const Tensor& pruned, const SparsityPattern& pattern) {
+  void add(const LinearWeight& l, const Tensor& original, const Tensor& pruned, const SparsityPattern& pattern,
+           const quant::QuantizedTensor* quantized = nullptr) {
+    if (quantized) quantized_.insert_or_assign(l.name, *quantized);
     const DType dtype = in_.checkpoint.info(l.name).dtype;
     Tensor stored = dtype == DType::kF32 ? pruned.clone() : pruned.to(dtype);
     // The check runs on what is written: rounding to bf16 may add zeros,
@@ -128,6 +144,7 @@ class Collector {
   }
 
   std::map<std::string, Tensor>& stored() { return stored_; }
+  const std::map<std::string, quant::QuantizedTensor>& quantized() const { return quantized_; }
 
  private:
   const PruneInput& in_;
@@ -135,6 +152,7 @@ class Collector {
   PruneReport& report_;
   int64_t total_;
   std::map<std::string, Tensor> stored_;
+  std::map<std::string, quant::QuantizedTensor> quantized_;
 };
 
 }  // namespace
@@ -206,9 +224,8 @@ PruneReport prune_model(const fs::path& input, const fs::path& output, const Pru
     CalibratedPruning job{in, opt, linears};
     calibration = run_calibrated_pruning(
         job,
-        [&](const LinearWeight& l, const Tensor& original, const Tensor& pruned, const SparsityPattern& pattern) {
-          collect.add(l, original, pruned, pattern);
-        },
+        [&](const LinearWeight& l, const Tensor& original, const Tensor& pruned, const SparsityPattern& pattern,
+            const quant::QuantizedTensor* q) { collect.add(l, original, pruned, pattern, q); },
         &report.calibration_seconds);
   }
 
@@ -223,7 +240,9 @@ PruneReport prune_model(const fs::path& input, const fs::path& output, const Pru
       tensors.emplace_back(name, t);
       continue;
     }
-    if (opt.storage == SparseStorage::kSparse24) {
+    if (auto q = collect.quantized().find(name); q != collect.quantized().end()) {
+      for (auto& nt : quant::to_disk(model::module_of(name), q->second)) tensors.push_back(std::move(nt));
+    } else if (opt.storage == SparseStorage::kSparse24) {
       for (auto& nt : model::sparse24_to_disk(model::module_of(name), it->second)) tensors.push_back(std::move(nt));
     } else {
       tensors.emplace_back(name, it->second);
@@ -242,6 +261,20 @@ PruneReport prune_model(const fs::path& input, const fs::path& output, const Pru
     qc["sparsity_config"] = model::sparse24_config_json({"lm_head"}, report.sparsity_all());
     config["quantization_config"] = qc;
   }
+  if (opt.quantize) {
+    quant::QuantizationConfig qc;
+    qc.groups.push_back({"group_0", *opt.quantize, {"Linear"}, false});
+    qc.ignore = {"lm_head"};
+    Json j = qc.to_json();
+    // The zeros are stored as codes; compressed-tensors notes the structure.
+    j["sparsity_config"] = {{"format", "dense"},
+                            {"sparsity_structure", opt.pattern.is_nm() ? opt.pattern.to_string() : "unstructured"},
+                            {"global_sparsity", report.sparsity_all()},
+                            {"targets", {"Linear"}},
+                            {"ignore", {"lm_head"}},
+                            {"registry_requires_subclass", false}};
+    config["quantization_config"] = j;
+  }
 
   Json recipe;
   recipe["tool"] = "slimlm";
@@ -258,6 +291,7 @@ PruneReport prune_model(const fs::path& input, const fs::path& output, const Pru
     recipe["damp"] = opt.damp;
   }
   recipe["owl"] = opt.owl;
+  recipe["quantize"] = opt.quantize ? Json(std::string(quant::to_string(*opt.quantize))) : Json(nullptr);
   recipe["storage"] = to_string(opt.storage);
   recipe["calibration"] = calibration;
   for (const auto& [k, v] : opt.recipe_extra.items()) recipe[k] = v;

@@ -10,10 +10,12 @@
 // the output of the layers before it already pruned.
 //
 // Output: the checkpoint in its own dtype with the pruned weights zero
-// (default, loads anywhere, and `slimlm quantize` keeps the zeros), or with
-// 2:4 weights in compressed-tensors' sparse-24-bitmask form
-// (model/sparse_weights.h, `--storage sparse24`), which slimlm runs through
-// its 2:4 kernels. recipe.json records the method, pattern, calibration and
+// (default, loads anywhere, and `slimlm quantize` with RTN keeps the zeros;
+// GPTQ's updates would fill them in: quantize jointly with SparseGPT
+// instead), or with 2:4 weights in compressed-tensors' sparse-24-bitmask
+// form (model/sparse_weights.h, `--storage sparse24`), which slimlm runs
+// through its 2:4 kernels, or pack-quantized after SparseGPT's joint
+// quantization. recipe.json records the method, pattern, calibration and
 // per-tensor sparsity. Every pruned tensor is checked, as stored, to have
 // its pattern exactly; a failure is a bug and throws Error.
 #include <cstdint>
@@ -28,6 +30,7 @@
 
 #include "slimlm/compress/nm_mask.h"
 #include "slimlm/compress/owl.h"
+#include "slimlm/quant/format.h"
 
 namespace slimlm::compress {
 
@@ -62,6 +65,10 @@ struct PruneOptions {
   // and SparseGPT only.
   bool owl = false;
   OwlOptions owl_options;
+  // SparseGPT only: quantize the kept weights in the same pass (joint
+  // sparsification and quantization, sparsegpt.h); the output stores them
+  // pack-quantized (compressed-tensors) with the pruned ones at code 0.
+  std::optional<quant::QuantFormat> quantize;
   nlohmann::ordered_json recipe_extra = nlohmann::ordered_json::object();  // e.g. the command line
   // Called after each pruned tensor with (tensors done, total).
   std::function<void(int64_t, int64_t)> progress;

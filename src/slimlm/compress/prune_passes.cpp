@@ -54,12 +54,13 @@ void SparseGptPass::compress_layer(calib::LayerContext& ctx,
     for (Proj p : calib::stage_projs(stage)) {
       Tensor& w = ctx.state.tensors.w(p);
       const SparseGptResult res =
-          sparsegpt_prune(w.mutable_data<float>(), w.dim(0), w.dim(1), hinv, pattern, block_size_);
+          sparsegpt_prune(w.mutable_data<float>(), w.dim(0), w.dim(1), hinv, pattern, block_size_, quantize_);
       ctx.state.weight_changed[model::index_of(p)] = true;
       calib::ProjResult& r = ctx.state.result.proj(p);
       const float* orig = ctx.original.w(p).data<float>();
       r.weight_error = relative_weight_error(orig, w.data<float>(), static_cast<int64_t>(w.numel()));
       r.output_error = relative_output_error(orig, w.data<float>(), w.dim(0), w.dim(1), s.hessian);
+      if (res.quantized) r.quantized = std::move(*res.quantized);
       r.info["loss"] = res.loss;
       r.info["pruned"] = res.pruned;
       if (hinv.retries > 0) r.info["damp"] = hinv.damp_used;

@@ -6,6 +6,7 @@
 // on the unpruned layer; the pipeline then feeds the pruned layer's output
 // to the next layer, as they do. A per-layer sparsity (OWL, owl.h) replaces
 // an unstructured pattern's ratio layer by layer.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,8 +32,13 @@ class WandaPass final : public calib::LayerPass {
 
 class SparseGptPass final : public calib::LayerPass {
  public:
-  SparseGptPass(SparsityPattern pattern, int64_t block_size, double damp, std::vector<double> layer_sparsity = {})
-      : pattern_(pattern), block_size_(block_size), damp_(damp), layer_sparsity_(std::move(layer_sparsity)) {}
+  SparseGptPass(SparsityPattern pattern, int64_t block_size, double damp, std::vector<double> layer_sparsity = {},
+                std::optional<quant::QuantFormat> quantize = std::nullopt)
+      : pattern_(pattern),
+        block_size_(block_size),
+        damp_(damp),
+        layer_sparsity_(std::move(layer_sparsity)),
+        quantize_(quantize) {}
   std::string name() const override { return "sparsegpt"; }
   calib::PassMode mode() const override { return calib::PassMode::kWholeLayer; }
   calib::StatsRequest request(calib::Stage) const override;
@@ -44,6 +50,7 @@ class SparseGptPass final : public calib::LayerPass {
   int64_t block_size_;
   double damp_;
   std::vector<double> layer_sparsity_;
+  std::optional<quant::QuantFormat> quantize_;  // joint quantization (sparsegpt.h)
 };
 
 // `pattern`, or unstructured at layer_sparsity[layer] when given.

@@ -10,6 +10,8 @@
 #include "slimlm/core/error.h"
 #include "slimlm/core/threads.h"
 #include "slimlm/kernels/cpu/matmul.h"
+#include "slimlm/quant/pack.h"
+#include "slimlm/quant/rtn.h"
 
 namespace slimlm::compress {
 namespace {
@@ -21,7 +23,8 @@ int64_t floor_count(int64_t n, double ratio) {
 }  // namespace
 
 SparseGptResult sparsegpt_prune(float* w, int64_t rows, int64_t cols, const HessianInverse& hinv,
-                                const SparsityPattern& pattern, int64_t block_size) {
+                                const SparsityPattern& pattern, int64_t block_size,
+                                std::optional<quant::QuantFormat> quantize) {
   if (hinv.cols != cols) {
     throw Error(fmt::format("sparsegpt_prune: a Hessian factor of {} columns for a weight of {}", hinv.cols, cols));
   }
@@ -37,6 +40,26 @@ SparseGptResult sparsegpt_prune(float* w, int64_t rows, int64_t cols, const Hess
   for (int64_t j = 0; j < cols; ++j) {
     if (!hinv.dead[static_cast<size_t>(j)]) continue;
     for (int64_t r = 0; r < rows; ++r) w[r * cols + j] = 0.0f;
+  }
+  // Joint quantization: codes and group parameters as the columns go.
+  const quant::FormatTraits* qt = quantize ? &quant::format_traits(*quantize) : nullptr;
+  quant::UnpackedQuant u;
+  int64_t gl = cols, groups = 1;
+  std::vector<quant::GroupParams> params;
+  if (qt) {
+    quant::check_shape(*quantize, rows, cols, "sparsegpt");
+    gl = qt->group_length(cols);
+    groups = qt->groups_per_row(cols);
+    u.format = *quantize;
+    u.rows = rows;
+    u.cols = cols;
+    u.codes.resize(static_cast<size_t>(rows * cols));
+    u.scales.resize(static_cast<size_t>(rows * groups));
+    if (!qt->symmetric) u.zeros.resize(static_cast<size_t>(rows * groups));
+    params.resize(static_cast<size_t>(rows));
+    if (qt->per_channel()) {
+      for (int64_t r = 0; r < rows; ++r) params[static_cast<size_t>(r)] = quant::fit_group(*qt, w + r * cols, cols, {});
+    }
   }
 
   std::vector<uint8_t> mask(static_cast<size_t>(rows * block_size));
@@ -84,7 +107,20 @@ SparseGptResult sparsegpt_prune(float* w, int64_t rows, int64_t cols, const Hess
             mask_nm_row(tmp.data(), pattern.m, pattern.n, pattern.m, mr + i);
           }
           const float wv = wr[c];
-          const float q = mr[i] ? 0.0f : wv;
+          float q = mr[i] ? 0.0f : wv;
+          if (qt) {
+            quant::GroupParams& gp = params[static_cast<size_t>(r)];
+            if (!qt->per_channel() && c % gl == 0) gp = quant::fit_group(*qt, wr + c, gl, {});
+            if (!std::isfinite(gp.scale)) {
+              throw ConfigError(fmt::format("sparsegpt: weights of row {} overflow the {} scale of {}", r,
+                                            to_string(qt->scale_dtype), qt->name));
+            }
+            const uint8_t code = quant::encode(*qt, q, gp);
+            q = quant::decode_value(*qt, code, gp.scale, gp.zero);
+            u.codes[static_cast<size_t>(r * cols + c)] = code;
+            u.scales[static_cast<size_t>(r * groups + c / gl)] = gp.scale;
+            if (!qt->symmetric) u.zeros[static_cast<size_t>(r * groups + c / gl)] = static_cast<uint8_t>(gp.zero);
+          }
           const float d = hinv.at(c, c);
           const float e = (wv - q) / d;
           loss += static_cast<double>(wv - q) * (wv - q) / (static_cast<double>(d) * d);
@@ -107,6 +143,7 @@ SparseGptResult sparsegpt_prune(float* w, int64_t rows, int64_t cols, const Hess
     }
   }
   for (double l : loss_rows) res.loss += l;
+  if (qt) res.quantized = quant::pack(u);
   res.pruned = pruned.load();
   return res;
 }
