@@ -37,7 +37,6 @@ class SmoothQuantPass final : public calib::LayerPass {
   calib::PassMode mode() const override { return calib::PassMode::kWholeLayer; }
   calib::StatsRequest request(Stage s) const override {
     calib::StatsRequest r;
-    r.hessian = true;  // the weight part of each Linear's output error, for the report
     if (s == Stage::kAttnIn || s == Stage::kMlpIn) {
       r.abs_max = true;
       if (!opt_.alpha) r.keep_samples = std::max<int64_t>(1, opt_.search_samples);
@@ -65,19 +64,18 @@ class SmoothQuantPass final : public calib::LayerPass {
 
     for (Proj p : model::kAllProjs) {
       if (!cfg_.plan.format_for(c, ctx.layer, p)) continue;
-      const calib::InputStats& in = stats[calib::index_of(calib::stage_of(p))];
       const Tensor before = ctx.state.tensors.w(p).clone();
       quant::QuantizedTensor q = model::quantize_int8_per_channel(before);
       ctx.state.runtime[model::index_of(p)] = std::make_unique<model::W8A8Linear>(q, ctx.state.tensors.b(p));
       const Tensor deq = quant::dequantize(q);
-      commit_quantized(ctx, p, std::move(q), deq, before, in.hessian);
+      commit_quantized(ctx, p, std::move(q), deq, before);
       ctx.state.result.proj(p).int8_activations = true;
     }
   }
 
  private:
-  // Picks α (given or searched), folds s into the norm and the columns,
-  // rescales the group's Hessian to the new inputs x / s; returns α.
+  // Picks α (given or searched), folds s into the norm and the columns;
+  // returns α.
   double smooth(calib::LayerContext& ctx, Tensor& norm, std::span<const Proj> projs, calib::InputStats& in) {
     model::LayerTensors& t = ctx.state.tensors;
     const int64_t cols = in.features;
@@ -99,11 +97,6 @@ class SmoothQuantPass final : public calib::LayerPass {
         for (int64_t j = 0; j < cols; ++j) d[r * cols + j] *= s[static_cast<size_t>(j)];
       }
       ctx.state.weight_changed[model::index_of(p)] = true;
-    }
-    for (int64_t i = 0; i < cols; ++i) {
-      for (int64_t j = 0; j < cols; ++j) {
-        in.hessian[static_cast<size_t>(i * cols + j)] /= static_cast<double>(s[static_cast<size_t>(i)]) * s[static_cast<size_t>(j)];
-      }
     }
     return alpha;
   }
