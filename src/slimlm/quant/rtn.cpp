@@ -86,6 +86,73 @@ double uniform_error(const float* w, int64_t n, float scale, int zero, int maxq,
              : uniform_error_impl<false>(w, n, scale, z, mq, imp);
 }
 
+// NF4's level of v = w / absmax without a table lookup: the bottom level plus
+// the step to each next level whose midpoint v exceeds (the same comparisons
+// as nearest_nf4), so the loop vectorizes. Equal to kNf4Values[code] up to
+// f32 rounding of the partial sums, which only the search's comparisons see.
+struct Nf4Steps {
+  float mid[15];
+  float step[15];
+};
+constexpr Nf4Steps make_nf4_steps() {
+  Nf4Steps t{};
+  for (int k = 1; k < 16; ++k) {
+    t.mid[k - 1] = 0.5f * (kNf4Values[static_cast<size_t>(k - 1)] + kNf4Values[static_cast<size_t>(k)]);
+    t.step[k - 1] = kNf4Values[static_cast<size_t>(k)] - kNf4Values[static_cast<size_t>(k - 1)];
+  }
+  return t;
+}
+constexpr Nf4Steps kNf4Steps = make_nf4_steps();
+
+inline float nf4_level(float v) {
+  float level = kNf4Values[0];
+  for (int k = 0; k < 15; ++k) level += v > kNf4Steps.mid[k] ? kNf4Steps.step[k] : 0.0f;
+  return level;
+}
+
+// Σ importance · (scale · level − w)² and the refit sums Σ a·w·level,
+// Σ a·level², for NF4 groups.
+template <bool kImportance>
+void nf4_sums(const float* w, int64_t n, float scale, const float* imp, double& err, double& num,
+              double& den) {
+  float e[8] = {}, sn[8] = {}, sd[8] = {};
+  const float inv = 1.0f / scale;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; ++j) {
+      const float l = nf4_level(w[i + j] * inv);
+      const float a = kImportance ? imp[i + j] : 1.0f;
+      const float d = scale * l - w[i + j];
+      e[j] += a * d * d;
+      sn[j] += a * w[i + j] * l;
+      sd[j] += a * l * l;
+    }
+  }
+  err = num = den = 0;
+  for (int j = 0; j < 8; ++j) {
+    err += e[j];
+    num += sn[j];
+    den += sd[j];
+  }
+  for (; i < n; ++i) {
+    const double l = kNf4Values[nearest_nf4(w[i] / scale)];
+    const double a = kImportance ? imp[i] : 1.0;
+    const double d = scale * l - w[i];
+    err += a * d * d;
+    num += a * w[i] * l;
+    den += a * l * l;
+  }
+}
+
+void nf4_sums(const float* w, int64_t n, float scale, const float* imp, double& err, double& num,
+              double& den) {
+  if (imp) {
+    nf4_sums<true>(w, n, scale, imp, err, num, den);
+  } else {
+    nf4_sums<false>(w, n, scale, imp, err, num, den);
+  }
+}
+
 // Unit-scale level of a code: w ≈ scale * level.
 float level(const FormatTraits& t, uint8_t code, int zero) {
   return t.codebook == Codebook::kNf4 ? kNf4Values[code] : static_cast<float>(code - zero);
@@ -128,6 +195,13 @@ GroupParams refit(const FormatTraits& t, const float* w, int64_t n, const GroupP
     if (den > 0 && num > 0) q.scale = round_scale(num / den, t.scale_dtype);
     return q;
   }
+  if (t.codebook == Codebook::kNf4 && p.scale > 0) {
+    double err, num, den;
+    nf4_sums(w, n, p.scale, imp, err, num, den);
+    GroupParams q = p;
+    if (den > 0 && num > 0) q.scale = round_scale(num / den, t.scale_dtype);
+    return q;
+  }
   double num = 0, den = 0;
   for (int64_t i = 0; i < n; ++i) {
     const double v = level(t, encode(t, w[i], p), p.zero);
@@ -154,6 +228,11 @@ double group_error(const FormatTraits& t, const float* w, int64_t n, const Group
                    const float* imp) {
   if (t.codebook == Codebook::kUniform && p.scale > 0) {
     return uniform_error(w, n, p.scale, p.zero, t.max_code(), imp);
+  }
+  if (t.codebook == Codebook::kNf4 && p.scale > 0) {
+    double err, num, den;
+    nf4_sums(w, n, p.scale, imp, err, num, den);
+    return err;
   }
   double err = 0;
   for (int64_t i = 0; i < n; ++i) {
