@@ -10,6 +10,7 @@ packages=(
   libxxhash-dev libzstd-dev libgtest-dev libgmock-dev libbenchmark-dev
   libbz2-dev
   clang libclang-rt-dev bzip2 python3
+  chromium
 )
 
 missing=()
