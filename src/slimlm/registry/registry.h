@@ -12,10 +12,12 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "slimlm/registry/records.h"
+#include "slimlm/registry/schema.h"
 
 struct sqlite3;
 
@@ -37,6 +39,9 @@ class Registry {
   // kExisting), ConfigError if the file is not a slimlm registry or its schema
   // version is newer than this binary knows.
   static Registry open(const std::filesystem::path& db, OpenMode mode = OpenMode::kCreate);
+  // The same with another migration list (tests of upgrades; schema_migrations()
+  // is what open() above uses). The list must start with schema_migrations().
+  static Registry open(const std::filesystem::path& db, OpenMode mode, std::span<const Migration> steps);
 
   Registry(Registry&&) noexcept;
   Registry& operator=(Registry&&) noexcept;
@@ -46,6 +51,9 @@ class Registry {
 
   const std::filesystem::path& path() const { return path_; }
   int schema_version() const;
+  // The connection, for diagnostics and tests (PRAGMA checks); writes through
+  // it bypass the registry's rules.
+  sqlite3* native_handle() const { return db_.get(); }
 
   // ---- Runs.
   // Inserts the run as 'running', owned by this process (pid, host); returns its id.

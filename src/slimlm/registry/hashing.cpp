@@ -1,0 +1,181 @@
+// SHA-256 as FIPS 180-4 specifies it (sections 4.1.2, 4.2.2, 5.3.3, 6.2).
+#include "slimlm/registry/hashing.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+#include <memory>
+#include <vector>
+
+#include "slimlm/core/error.h"
+
+namespace slimlm::registry {
+namespace {
+
+constexpr uint32_t kRound[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+constexpr uint32_t kInitial[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+
+constexpr uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+
+// File reads in 1 MiB pieces: large enough that syscalls do not matter,
+// small enough to stay in cache while hashed.
+constexpr size_t kChunk = size_t{1} << 20;
+
+// Feeds a whole file to `h`; returns its size.
+uint64_t hash_file_into(Sha256& h, const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw IoError(fmt::format("cannot read {}: {}", file.string(), std::strerror(errno)));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  std::vector<uint8_t> buf(kChunk);
+  uint64_t total = 0;
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw IoError(fmt::format("cannot read {}: {}", file.string(), std::strerror(errno)));
+    }
+    if (n == 0) break;
+    h.update(buf.data(), static_cast<size_t>(n));
+    total += static_cast<uint64_t>(n);
+  }
+  return total;
+}
+
+}  // namespace
+
+Sha256::Sha256() { std::memcpy(h_, kInitial, sizeof(h_)); }
+
+void Sha256::compress_block(const uint8_t* p) {
+  uint32_t w[64];
+  for (int t = 0; t < 16; ++t) {
+    w[t] = (uint32_t{p[4 * t]} << 24) | (uint32_t{p[4 * t + 1]} << 16) | (uint32_t{p[4 * t + 2]} << 8) |
+           uint32_t{p[4 * t + 3]};
+  }
+  for (int t = 16; t < 64; ++t) {
+    const uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
+    const uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
+    w[t] = w[t - 16] + s0 + w[t - 7] + s1;
+  }
+  uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
+  for (int t = 0; t < 64; ++t) {
+    const uint32_t big_s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
+    const uint32_t ch = (e & f) ^ (~e & g);
+    const uint32_t t1 = h + big_s1 + ch + kRound[t] + w[t];
+    const uint32_t big_s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
+    const uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
+    const uint32_t t2 = big_s0 + maj;
+    h = g;
+    g = f;
+    f = e;
+    e = d + t1;
+    d = c;
+    c = b;
+    b = a;
+    a = t1 + t2;
+  }
+  h_[0] += a;
+  h_[1] += b;
+  h_[2] += c;
+  h_[3] += d;
+  h_[4] += e;
+  h_[5] += f;
+  h_[6] += g;
+  h_[7] += h;
+}
+
+void Sha256::update(const void* data, size_t n) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  total_bytes_ += n;
+  if (buf_len_ > 0) {
+    const size_t take = std::min(n, sizeof(buf_) - buf_len_);
+    std::memcpy(buf_ + buf_len_, p, take);
+    buf_len_ += take;
+    p += take;
+    n -= take;
+    if (buf_len_ < sizeof(buf_)) return;
+    compress_block(buf_);
+    buf_len_ = 0;
+  }
+  for (; n >= 64; p += 64, n -= 64) compress_block(p);
+  std::memcpy(buf_, p, n);
+  buf_len_ = n;
+}
+
+std::string Sha256::hex_digest() {
+  // Padding (5.1.1): a 1 bit, zeros to 56 mod 64 bytes, the bit length big-endian.
+  const uint64_t bits = total_bytes_ * 8;
+  uint8_t pad[72] = {0x80};
+  const size_t zeros = (buf_len_ < 56 ? 56 - buf_len_ : 120 - buf_len_);
+  for (int i = 0; i < 8; ++i) pad[zeros + i] = static_cast<uint8_t>(bits >> (56 - 8 * i));
+  update(pad, zeros + 8);
+  std::string hex;
+  hex.reserve(64);
+  for (uint32_t word : h_) fmt::format_to(std::back_inserter(hex), "{:08x}", word);
+  return hex;
+}
+
+std::string sha256_text(std::string_view text) {
+  Sha256 h;
+  h.update(text);
+  return h.hex_digest();
+}
+
+std::string sha256_file(const std::filesystem::path& file) {
+  Sha256 h;
+  hash_file_into(h, file);
+  return h.hex_digest();
+}
+
+std::string sha256_model_folder(const std::filesystem::path& folder) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec)) {
+    throw IoError(fmt::format("cannot hash model folder {}: not a folder", folder.string()));
+  }
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    if (!entry.is_regular_file()) continue;
+    const std::string name = entry.path().filename().string();
+    if (name == "config.json" || name == "tokenizer.json" ||
+        (name.size() > 12 && name.ends_with(".safetensors"))) {
+      names.push_back(name);
+    }
+  }
+  if (ec) throw IoError(fmt::format("cannot list model folder {}: {}", folder.string(), ec.message()));
+  if (names.empty()) {
+    throw IoError(fmt::format("cannot hash model folder {}: no config.json, *.safetensors or tokenizer.json",
+                              folder.string()));
+  }
+  std::sort(names.begin(), names.end());
+  Sha256 h;
+  for (const std::string& name : names) {
+    const auto path = folder / name;
+    const uint64_t size = std::filesystem::file_size(path, ec);
+    if (ec) throw IoError(fmt::format("cannot read {}: {}", path.string(), ec.message()));
+    h.update(fmt::format("{}\n{}\n", name, size));
+    // A file that changes while hashed would make the header lie: check.
+    if (hash_file_into(h, path) != size) {
+      throw IoError(fmt::format("{} changed size while being hashed", path.string()));
+    }
+  }
+  return h.hex_digest();
+}
+
+}  // namespace slimlm::registry
