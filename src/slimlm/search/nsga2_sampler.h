@@ -10,6 +10,7 @@
 // parents) is uniform random. Failed trials are infeasible with a violation
 // larger than any real one.
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 #include "slimlm/search/sampler.h"
@@ -26,7 +27,8 @@ struct Nsga2Options {
 
 class Nsga2Sampler final : public Sampler {
  public:
-  explicit Nsga2Sampler(Nsga2Options options = {}) : options_(options) {}
+  explicit Nsga2Sampler(Nsga2Options options = {});
+  ~Nsga2Sampler() override;
   std::string_view name() const override { return "nsga2"; }
   std::vector<Candidate> propose(const SamplerContext& ctx) const override;
 
@@ -34,9 +36,23 @@ class Nsga2Sampler final : public Sampler {
   // selection order: by front, then crowding distance descending).
   std::vector<size_t> parents(const SamplerContext& ctx) const;
 
+  // A member of a parent population.
+  struct Member {
+    size_t index;  // into the history
+    size_t rank;   // front, 0 = best
+    double crowding;
+  };
+
  private:
+  // The replay of a long study costs a non-dominated sort per generation, so
+  // the last parent populations are kept, keyed by a fingerprint of the
+  // history that produced them. A hit gives exactly what the replay would.
+  struct ReplayCache;
+
   size_t population(const SamplerContext& ctx) const;
+  std::vector<Member> replay(const SamplerContext& ctx) const;
   Nsga2Options options_;
+  std::unique_ptr<ReplayCache> cache_;
 };
 
 }  // namespace slimlm::search

@@ -28,8 +28,8 @@
 namespace slimlm::search {
 
 struct Observation {
-  Candidate x;
-  std::vector<double> objectives;  // minimisation form; empty when failed
+  Candidate x{};
+  std::vector<double> objectives{};  // minimisation form; empty when failed
   double violation = 0;            // >= 0, 0 = feasible (constraints met)
   bool failed = false;
   int64_t generation = 0;
@@ -73,6 +73,7 @@ class CandidateSet {
   bool insert(const Candidate& c);
   bool contains(const Candidate& c) const;
   size_t size() const { return set_.size(); }
+  void reserve(size_t n) { set_.reserve(n); }
 
  private:
   struct Hash {

@@ -17,7 +17,7 @@ struct Param {
   enum class Kind : uint8_t { kCategorical = 0, kInt = 1, kFloat = 2 };
   std::string name;
   Kind kind = Kind::kFloat;
-  std::vector<std::string> choices;    // categorical: the strings the recipe uses
+  std::vector<std::string> choices{};  // categorical: the strings the recipe uses
   double low = 0, high = 0, step = 0;  // int/float: inclusive bounds; step > 0 = a grid
                                        // (floats); ints step 1 by default
   bool log = false;                    // sample log-uniformly (low > 0, no step > 1)
