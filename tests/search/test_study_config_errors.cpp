@@ -99,6 +99,8 @@ const Broken kBroken[] = {
     {"space_needs_template_step",
      kHead + "search:\n  template: [{quantize: {}}]\n  space:\n    prune.sparsity: [0.5]\n", 7,
      "search.space.prune.sparsity", "search.template has no prune step"},
+    {"space_drops_every_layer", kHead + "search:\n  space:\n    drop_layers.count: {low: 0, high: 4}\n", 6,
+     "search.space.drop_layers.count", "value 4: dropping 4 of 4 layers leaves none"},
     {"sampler_typo", kHead + "search:\n  sampler: nsga\n  space: {quantize.format: [int8]}\n", 5, "search.sampler",
      "did you mean 'nsga2'?"},
     {"needs_calibration",

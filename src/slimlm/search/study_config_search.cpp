@@ -280,6 +280,10 @@ SearchConfig parse_search(const yaml::Source& src, const YAML::Node& node, int p
       const std::string shown = e.kind == SpaceEntry::Kind::kPerLayer ? v["0"].dump() : v.dump();
       try {
         const compress::StepSpec spec = compress::parse_step(step, 0);
+        // Layers only change through drop_layers, so its values can be
+        // checked against the model here (other shapes depend on the steps
+        // before: a misfit there is a failed trial).
+        if (e.op == "drop_layers") compress::check_pipeline_shapes(std::span(&spec, 1), model);
         if (spec.needs_calibration() && calibration.text.empty()) {
           yaml::fail(src, e.line, "search.space." + e.key,
                      fmt::format("{} needs calibration text: set calibration.text", shown));
