@@ -2,11 +2,16 @@
 // at every split, files, and model-folder digests.
 #include "slimlm/registry/hashing.h"
 
+#include <optional>
+#include <random>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "slimlm/core/cpu_features.h"
 #include "slimlm/core/error.h"
+#include "slimlm/registry/sha256_hw.h"
 #include "test_util.h"
 
 namespace slimlm::registry {
@@ -42,6 +47,33 @@ TEST(Sha256, IncrementalUpdatesAtEverySplitMatchOneShot) {
       ASSERT_EQ(h.hex_digest(), whole) << a << " " << b;
     }
   }
+}
+
+// The SHA-NI path (when this CPU has it) against the portable reference,
+// forced by the scalar ISA cap, on random data of every length up to 4 blocks
+// and a long run of blocks.
+TEST(Sha256, HardwarePathMatchesPortableReference) {
+  std::mt19937_64 rng(7);
+  std::string data(64 * 4 + 1, '\0');
+  for (char& c : data) c = static_cast<char>(rng());
+  data += std::string(1 << 16, 'z');
+  const auto digests = [&](std::optional<Isa> isa) {
+    set_isa_override(isa);
+    std::vector<std::string> out;
+    for (size_t n = 0; n <= 64 * 4 + 1; ++n) out.push_back(sha256_text(std::string_view(data).substr(0, n)));
+    out.push_back(sha256_text(data));
+    set_isa_override(std::nullopt);
+    return out;
+  };
+  if (!detail::sha256_hw_available()) GTEST_SKIP() << "no SHA extensions on this CPU: only the portable path runs";
+  const auto portable = digests(Isa::kScalar);
+  const auto hw = digests(std::nullopt);
+  ASSERT_EQ(portable.size(), hw.size());
+  for (size_t i = 0; i < hw.size(); ++i) ASSERT_EQ(hw[i], portable[i]) << "length index " << i;
+  set_isa_override(Isa::kScalar);
+  EXPECT_FALSE(detail::sha256_hw_available());
+  EXPECT_EQ(sha256_text("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  set_isa_override(std::nullopt);
 }
 
 TEST(Sha256, FileDigestAndErrors) {

@@ -260,6 +260,17 @@ TEST(Registry, SensitivityUpsertAndBlobs) {
   EXPECT_FALSE(reg.blob(s.id + 1, "base/metrics"));
 }
 
+TEST(Registry, UnknownStudyIdsAreRejectedByForeignKeys) {
+  TempDir dir;
+  Registry reg = Registry::open(dir / "runs.db");
+  RunRecord r = sample_run();
+  r.study_id = 999;
+  EXPECT_THROW(reg.begin_run(r), ConfigError);
+  EXPECT_THROW(reg.put_blob(999, "k", "v"), ConfigError);
+  EXPECT_THROW(reg.put_sensitivity({{999, 0, "int4", "kld", 1.0}}), ConfigError);
+  EXPECT_TRUE(reg.runs().empty());
+}
+
 TEST(RegistryOpen, MissingFileWithExistingModeNamesIt) {
   TempDir dir;
   const auto db = dir / "absent.db";

@@ -1,4 +1,6 @@
 // SHA-256 as FIPS 180-4 specifies it (sections 4.1.2, 4.2.2, 5.3.3, 6.2).
+// compress_block is the portable reference; whole runs of blocks go to the
+// SHA-NI code (sha256_hw.cpp) when the CPU has it.
 #include "slimlm/registry/hashing.h"
 
 #include <fcntl.h>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "slimlm/core/error.h"
+#include "slimlm/registry/sha256_hw.h"
 
 namespace slimlm::registry {
 namespace {
@@ -101,6 +104,15 @@ void Sha256::compress_block(const uint8_t* p) {
   h_[7] += h;
 }
 
+void Sha256::compress_blocks(const uint8_t* p, size_t blocks) {
+  if (blocks == 0) return;
+  if (detail::sha256_hw_available()) {
+    detail::sha256_blocks_hw(h_, p, blocks);
+    return;
+  }
+  for (; blocks > 0; --blocks, p += 64) compress_block(p);
+}
+
 void Sha256::update(const void* data, size_t n) {
   const auto* p = static_cast<const uint8_t*>(data);
   total_bytes_ += n;
@@ -111,10 +123,12 @@ void Sha256::update(const void* data, size_t n) {
     p += take;
     n -= take;
     if (buf_len_ < sizeof(buf_)) return;
-    compress_block(buf_);
+    compress_blocks(buf_, 1);
     buf_len_ = 0;
   }
-  for (; n >= 64; p += 64, n -= 64) compress_block(p);
+  compress_blocks(p, n / 64);
+  p += n / 64 * 64;
+  n %= 64;
   std::memcpy(buf_, p, n);
   buf_len_ = n;
 }

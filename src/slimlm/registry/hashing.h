@@ -19,7 +19,8 @@ class Sha256 {
   std::string hex_digest();  // finishes; the object must not be updated afterwards
 
  private:
-  void compress_block(const uint8_t* block);
+  void compress_block(const uint8_t* block);                   // portable
+  void compress_blocks(const uint8_t* blocks, size_t count);  // dispatched
   uint32_t h_[8];
   uint8_t buf_[64];
   size_t buf_len_ = 0;

@@ -53,8 +53,12 @@ RunRecord read_run_row(const Statement& s) {
   return r;
 }
 
-void load_metrics(sqlite3* db, RunRecord& r) {
-  Statement s(db, "SELECT name, value, unit, std_error FROM metrics WHERE run_id = ?1 ORDER BY name");
+constexpr std::string_view kMetricsOfRun =
+    "SELECT name, value, unit, std_error FROM metrics WHERE run_id = ?1 ORDER BY name";
+
+// `s` is a prepared kMetricsOfRun, reused across runs.
+void load_metrics(Statement& s, RunRecord& r) {
+  s.reset();
   s.bind(1, r.id);
   while (s.step()) {
     r.metrics.push_back({s.column_text(0), s.column_double(1), s.column_text(2), s.column_opt_double(3)});
@@ -251,7 +255,8 @@ std::optional<RunRecord> Registry::run(int64_t id) const {
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   RunRecord r = read_run_row(s);
-  load_metrics(db, r);
+  Statement metrics(db, kMetricsOfRun);
+  load_metrics(metrics, r);
   snapshot.commit();
   return r;
 }
@@ -272,7 +277,8 @@ std::vector<RunRecord> Registry::runs(const RunFilter& f) const {
   s.bind(3, f.kind).bind(4, f.limit > 0 ? f.limit : int64_t{-1});
   std::vector<RunRecord> out;
   while (s.step()) out.push_back(read_run_row(s));
-  for (RunRecord& r : out) load_metrics(db, r);
+  Statement metrics(db, kMetricsOfRun);
+  for (RunRecord& r : out) load_metrics(metrics, r);
   snapshot.commit();
   return out;
 }

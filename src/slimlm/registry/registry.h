@@ -8,6 +8,8 @@
 // A run is begun ('running', owned by this pid on this host) and finished in
 // one transaction with all its metrics, so it is never half-recorded; a run
 // whose process died is found by reap_interrupted() and marked 'killed'.
+// One Registry (one connection) per thread; processes and threads share the
+// file, not the object.
 #include <cstdint>
 #include <filesystem>
 #include <memory>

@@ -17,6 +17,11 @@ std::string db_name(sqlite3* db) {
 
 void throw_sqlite(sqlite3* db, int rc, std::string_view what) {
   const char* msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  // A constraint (unknown study id, bad status) rejects the caller's values:
+  // not an I/O failure.
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+    throw ConfigError(fmt::format("{}: {}: {}", db_name(db), what, msg));
+  }
   throw IoError(fmt::format("{}: {}: {} (sqlite code {})", db_name(db), what, msg, rc));
 }
 

@@ -14,7 +14,8 @@
 
 namespace slimlm::registry::detail {
 
-// Throws IoError "<file>: <what>: <sqlite message>" for a non-OK result code.
+// Throws IoError "<file>: <what>: <sqlite message>" for a non-OK result code
+// (ConfigError for a constraint violation: the values were at fault).
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view what);
 
 // The file name of a connection (for error messages).
