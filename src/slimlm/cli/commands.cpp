@@ -15,6 +15,10 @@ RunFn setup_compare(CLI::App& app);
 RunFn setup_device_info(CLI::App& app);
 RunFn setup_quantize(CLI::App& app);
 RunFn setup_prune(CLI::App& app);
+RunFn setup_init_config(CLI::App& app);
+RunFn setup_validate_config(CLI::App& app);
+RunFn setup_runs(CLI::App& app);
+RunFn setup_report(CLI::App& app);
 
 std::span<const Command> all_commands() {
   static const std::array kCommands = {
@@ -28,6 +32,10 @@ std::span<const Command> all_commands() {
       Command{"device-info", "CPU, ISA features, memory, BLAS, GPUs and energy counters of this machine", &setup_device_info},
       Command{"quantize", "Quantize a model's Linear weights into a compressed-tensors checkpoint", &setup_quantize},
       Command{"prune", "Prune a model: magnitude, Wanda, SparseGPT (unstructured, N:M), heads, channels, layers", &setup_prune},
+      Command{"init-config", "Write a commented example study config (default, baseline, search)", &setup_init_config},
+      Command{"validate-config", "Check a study config: keys, types, paths, metrics, pipelines", &setup_validate_config},
+      Command{"runs", "Runs in an experiment registry: list, show, diff, export", &setup_runs},
+      Command{"report", "A study as a self-contained HTML page, Markdown, CSV and JSON", &setup_report},
   };
   return kCommands;
 }
