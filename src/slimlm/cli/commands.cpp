@@ -19,6 +19,7 @@ RunFn setup_init_config(CLI::App& app);
 RunFn setup_validate_config(CLI::App& app);
 RunFn setup_runs(CLI::App& app);
 RunFn setup_report(CLI::App& app);
+RunFn setup_optimize(CLI::App& app);
 
 std::span<const Command> all_commands() {
   static const std::array kCommands = {
@@ -35,6 +36,7 @@ std::span<const Command> all_commands() {
       Command{"init-config", "Write a commented example study config (default, baseline, search)", &setup_init_config},
       Command{"validate-config", "Check a study config: keys, types, paths, metrics, pipelines", &setup_validate_config},
       Command{"runs", "Runs in an experiment registry: list, show, diff, export", &setup_runs},
+      Command{"optimize", "Search compression recipes for the Pareto frontier of a study config", &setup_optimize},
       Command{"report", "A study as a self-contained HTML page, Markdown, CSV and JSON", &setup_report},
   };
   return kCommands;
