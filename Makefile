@@ -24,7 +24,7 @@ test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) --timeout 900
 
 demo: build
-	@./$(BUILD)/slimlm info models/tiny-llama
+	@./$(BUILD)/slimlm optimize configs/default.yaml
 
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do [ -x "$$b" ] && echo "== $$b" && "$$b" --benchmark_min_time=0.2; done
