@@ -236,6 +236,48 @@ TEST(Registry, StudiesAndTrialDedup) {
   EXPECT_EQ(list[1].params_key, "bits=8");
 }
 
+TEST(Registry, RenameStudyKeepsItsTrialsAndRefusesTakenNames) {
+  TempDir dir;
+  Registry reg = Registry::open(dir / "runs.db");
+  const StudyRecord a = reg.create_study(testing::study_named("search"));
+  const StudyRecord b = reg.create_study(testing::study_named("other"));
+  reg.add_trial(testing::trial_of(a.id, "bits=4"));
+  reg.put_blob(a.id, "proxy_spearman", R"({"kld/mean":0.5})");
+
+  reg.rename_study(a.id, "search-20250131T120000Z");
+  EXPECT_FALSE(reg.find_study("search"));
+  const auto renamed = reg.find_study("search-20250131T120000Z");
+  ASSERT_TRUE(renamed);
+  EXPECT_EQ(renamed->id, a.id);
+  EXPECT_EQ(renamed->created_at, a.created_at);
+  EXPECT_EQ(reg.trials(a.id).size(), 1u);
+  EXPECT_EQ(reg.blob(a.id, "proxy_spearman"), R"({"kld/mean":0.5})");
+  // The old name is free again: --restart creates the fresh study under it.
+  const StudyRecord fresh = reg.create_study(testing::study_named("search"));
+  EXPECT_NE(fresh.id, a.id);
+  EXPECT_TRUE(reg.trials(fresh.id).empty());
+
+  // A taken name is refused with a message naming it, and nothing changes.
+  try {
+    reg.rename_study(b.id, "search");
+    FAIL() << "rename to a taken name accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot rename study " + std::to_string(b.id) + " to 'search'"),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find((dir / "runs.db").string()), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(reg.study(b.id)->name, "other");
+  EXPECT_EQ(reg.find_study("search")->id, fresh.id);
+  EXPECT_THROW(reg.rename_study(b.id, ""), ConfigError);
+  EXPECT_EQ(reg.study(b.id)->name, "other");
+  EXPECT_THROW(reg.rename_study(4242, "anything"), ConfigError);
+  EXPECT_FALSE(reg.find_study("anything"));
+  // No transaction is left open after the refusals: later writes still work.
+  reg.rename_study(b.id, "other-2");
+  EXPECT_EQ(reg.study(b.id)->name, "other-2");
+}
+
 TEST(Registry, SensitivityUpsertAndBlobs) {
   TempDir dir;
   Registry reg = Registry::open(dir / "runs.db");

@@ -94,6 +94,11 @@ class Registry {
   std::vector<StudyRecord> studies() const;  // by id
   // status: "running", "completed", "killed" or "failed" (ConfigError otherwise).
   void set_study_status(int64_t study_id, const std::string& status);
+  // Gives a study a new name, keeping its trials, runs and blobs (`slimlm
+  // optimize --restart` archives the old study this way so the config's name
+  // is free for a fresh one). ConfigError if the name is empty or taken by
+  // another study, or there is no such study.
+  void rename_study(int64_t study_id, const std::string& new_name);
 
   // Assigns id and number (= trials already in the study). ConfigError on a
   // duplicate params_key in the study or an unknown study.

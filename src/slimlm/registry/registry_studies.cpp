@@ -143,6 +143,24 @@ void Registry::set_study_status(int64_t study_id, const std::string& status) {
   t.commit();
 }
 
+void Registry::rename_study(int64_t study_id, const std::string& new_name) {
+  if (new_name.empty()) {
+    throw ConfigError(fmt::format("{}: study {} cannot be renamed to an empty name", path_.string(), study_id));
+  }
+  sqlite3* db = db_.get();
+  Transaction t(db);
+  Statement s(db,
+              "UPDATE studies SET name = ?2, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1");
+  s.bind(1, study_id).bind(2, new_name);
+  // The UNIQUE index on name refuses a taken name; the transaction rolls back.
+  if (!s.step_constraint()) {
+    throw ConfigError(fmt::format("{}: cannot rename study {} to '{}': a study of that name already exists",
+                                  path_.string(), study_id, new_name));
+  }
+  if (sqlite3_changes(db) == 0) throw ConfigError(fmt::format("{}: no study {}", path_.string(), study_id));
+  t.commit();
+}
+
 TrialRecord Registry::add_trial(const TrialRecord& in) {
   if (in.params_key.empty()) {
     throw ConfigError(fmt::format("{}: a trial of study {} needs a params_key", path_.string(), in.study_id));

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -55,27 +54,6 @@ std::string utc_stamp() {
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
   return buf;
-}
-
-// The Registry has no rename; --restart needs one (to move into the
-// registry's API). A bound statement in its own IMMEDIATE transaction, as
-// the registry writes.
-void rename_study(registry::Registry& reg, int64_t id, const std::string& name) {
-  sqlite3* db = reg.native_handle();
-  auto fail = [&](const char* what) {
-    const std::string msg = fmt::format("{}: cannot rename study {} to '{}': {} ({})", reg.path().string(), id, name,
-                                        sqlite3_errmsg(db), what);
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw IoError(msg);
-  };
-  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) fail("begin");
-  sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, "UPDATE studies SET name = ?1 WHERE id = ?2", -1, &raw, nullptr) != SQLITE_OK) fail("prepare");
-  const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> st(raw, &sqlite3_finalize);
-  sqlite3_bind_text(st.get(), 1, name.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(st.get(), 2, id);
-  if (sqlite3_step(st.get()) != SQLITE_DONE) fail("update");
-  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) fail("commit");
 }
 
 std::vector<registry::MetricRecord> to_records(const std::vector<eval::Metric>& metrics) {
@@ -203,7 +181,7 @@ void StudyRun::open_study() {
   if (auto existing = reg_->find_study(c_.name)) {
     if (o_.restart) {
       const std::string archived = fmt::format("{}-{}", c_.name, utc_stamp());
-      rename_study(*reg_, existing->id, archived);
+      reg_->rename_study(existing->id, archived);
       const fs::path archive = c_.output / "archive" / archived;
       for (const char* sub : {"trials", "frontier"}) {
         if (fs::exists(c_.output / sub)) {
