@@ -1,8 +1,11 @@
 // load_study_data on a real registry file: the study, its trials joined with
 // their runs (summary, recipe, artifact, metrics, a failed run's error), the
-// reference runs, sensitivities, the frontier; latest-study selection and the
-// errors for an empty registry, an unknown study and bad objectives.
+// reference runs, sensitivities, the proxy's rank correlation, the frontier;
+// latest-study selection and the errors for an empty registry, an unknown
+// study, bad objectives and a malformed "proxy_spearman" blob.
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "slimlm/core/error.h"
 #include "slimlm/registry/registry.h"
@@ -44,7 +47,8 @@ RunRecord run_of(int64_t study, const std::string& kind, const std::string& summ
 }
 
 // Trial #n evaluated by a completed run with (kld, acc); returns the trial.
-TrialRecord measured_trial(Registry& reg, int64_t study, const std::string& key, double kld, double acc) {
+TrialRecord measured_trial(Registry& reg, int64_t study, const std::string& key, double kld, double acc,
+                           std::vector<double> proxy = {}) {
   TrialRecord t;
   t.study_id = study;
   t.params_json = R"({"quantize.bits":)" + key + "}";
@@ -59,6 +63,7 @@ TrialRecord measured_trial(Registry& reg, int64_t study, const std::string& key,
   t.state = TrialState::kComplete;
   t.run_id = run;
   t.objectives = {kld, acc};
+  t.proxy_objectives = std::move(proxy);
   reg.update_trial(t);
   return t;
 }
@@ -71,9 +76,11 @@ TEST(ReportLoadStudy, JoinsTrialsRunsReferencesAndSensitivity) {
   const int64_t base = reg.begin_run(run_of(s.id, "baseline", "original model", std::nullopt));
   reg.finish_run(base, RunStatus::kCompleted, {MetricRecord{"kld/mean", 0, "nats", {}}});
 
-  measured_trial(reg, s.id, "8", 0.001, 0.40);
-  measured_trial(reg, s.id, "4", 0.02, 0.42);  // worse KLD, better accuracy
-  measured_trial(reg, s.id, "3", 0.30, 0.39);  // dominated by bits=8
+  measured_trial(reg, s.id, "8", 0.001, 0.40, {0.002, 0.41});
+  measured_trial(reg, s.id, "4", 0.02, 0.42, {0.01, 0.41});        // worse KLD, better accuracy
+  measured_trial(reg, s.id, "3", 0.30, 0.39, {0.25, std::nan("")});  // dominated by bits=8
+  // As the runner stores it (objective order not guaranteed; null = undefined).
+  reg.put_blob(s.id, "proxy_spearman", R"({"hellaswag/acc":null,"kld/mean":0.956})");
   // Failed: the run's error reaches the trial.
   TrialRecord failed;
   failed.study_id = s.id;
@@ -130,9 +137,23 @@ TEST(ReportLoadStudy, JoinsTrialsRunsReferencesAndSensitivity) {
   EXPECT_EQ(d.sensitivity[1].layer, 1);
   EXPECT_EQ(d.sensitivity[1].value, 0.03);
 
+  // The proxy's rank correlation, in objective order, each with the trials
+  // that have a finite prediction and measurement (the failed and the
+  // pending trial have neither; bits=3 predicted no accuracy).
+  ASSERT_EQ(d.proxy_correlation.size(), 2u);
+  EXPECT_EQ(d.proxy_correlation[0].metric, "kld/mean");
+  ASSERT_TRUE(d.proxy_correlation[0].rho);
+  EXPECT_DOUBLE_EQ(*d.proxy_correlation[0].rho, 0.956);
+  EXPECT_EQ(d.proxy_correlation[0].trials, 3u);
+  EXPECT_EQ(d.proxy_correlation[1].metric, "hellaswag/acc");
+  EXPECT_FALSE(d.proxy_correlation[1].rho);
+  EXPECT_EQ(d.proxy_correlation[1].trials, 2u);
+  EXPECT_EQ(d.trials[1].proxy_objectives, (std::vector<double>{0.01, 0.41}));
+
   // No name: the latest study ("main" was created after "older").
   EXPECT_EQ(load_study_data(reg, "").name, "main");
   EXPECT_TRUE(load_study_data(reg, "older").trials.empty());
+  EXPECT_TRUE(load_study_data(reg, "older").proxy_correlation.empty());  // ran without a proxy
   (void)older;
 }
 
@@ -153,6 +174,17 @@ TEST(ReportLoadStudy, ErrorsNameTheStudyAndListKnownOnes) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("no study 'gamma'"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("known: alpha, beta"), std::string::npos) << e.what();
+  }
+  // A malformed "proxy_spearman" blob names the study and the blob.
+  const auto alpha = reg.find_study("alpha");
+  for (const char* blob : {R"(["kld/mean", 0.9])", R"({"kld/mean":"high"})", "not json"}) {
+    reg.put_blob(alpha->id, "proxy_spearman", blob);
+    try {
+      load_study_data(reg, "alpha");
+      FAIL() << "expected FormatError for " << blob;
+    } catch (const FormatError& e) {
+      EXPECT_NE(std::string(e.what()).find("study alpha: blob \"proxy_spearman\""), std::string::npos) << e.what();
+    }
   }
   EXPECT_THROW(parse_objectives(R"([{"metric":"x","direction":"sideways"}])", "study s"), FormatError);
   EXPECT_THROW(parse_objectives(R"({"metric":"x"})", "study s"), FormatError);

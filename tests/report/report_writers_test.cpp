@@ -1,5 +1,6 @@
 // The report's writers on hand-built studies: frontier flags, CSV quoting,
-// Markdown and JSON content, plot and heat-map contents, HTML escaping.
+// Markdown and JSON content, plot and heat-map contents, HTML escaping, the
+// proxy's predictions and rank correlation in every format.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,7 @@
 #include "slimlm/report/markdown_report.h"
 #include "slimlm/report/metric_info.h"
 #include "slimlm/report/plots.h"
+#include "slimlm/report/study_summary.h"
 #include "study_fixture.h"
 
 namespace slimlm::report {
@@ -169,8 +171,16 @@ TEST(ReportMarkdown, FrontierTrialsAndSensitivityTables) {
   const std::string all = section("All trials");
   const std::regex trial_row(R"(\n\| \d+( ★)? \| \d+ \| )");
   EXPECT_EQ(std::distance(std::sregex_iterator(all.begin(), all.end(), trial_row), std::sregex_iterator()), 9);
-  EXPECT_NE(all.find("| 5 | 1 | full | failed | rtn int7 | yes | - | - | - | gptq: Hessian of layer 3 is not positive "
-                     "definite |"),
+  // #6 carries proxy predictions, so each objective's "(proxy)" column follows it.
+  EXPECT_NE(all.find("| # | gen | stage | state | recipe | feasible | kld/mean ↓ | kld/mean (proxy) | speed/tg128 ↑ | "
+                     "speed/tg128 (proxy) | model/file_bytes ↓ | error |"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("| 5 | 1 | full | failed | rtn int7 | yes | - | - | - | - | - | gptq: Hessian of layer 3 is not "
+                     "positive definite |"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("| 6 | 1 | proxy | skipped | rtn int8 | yes | - | 0.001000 | - | 100.0 t/s | - |  |"),
             std::string::npos)
       << all;
   EXPECT_NE(all.find("| 4 | 1 | full | complete | rtn int6 | no (0.5) |"), std::string::npos);
@@ -180,6 +190,104 @@ TEST(ReportMarkdown, FrontierTrialsAndSensitivityTables) {
   EXPECT_NE(sens.find("| layer | int4 | int2 |"), std::string::npos);
   EXPECT_NE(sens.find("| 0 | 0.002 | 0.5 |"), std::string::npos);
   EXPECT_NE(sens.find("| 1 | 0.25 | - |"), std::string::npos);
+}
+
+// two_objective_study with proxy predictions on measured trials and the
+// runner's correlations. Pairs per objective (complete, both finite):
+// kld/mean #0 #1 #3 #4 (#2's prediction is NaN), speed/tg128 #0-#4.
+// #6 (skipped) and #5 (failed) never count.
+StudyData study_with_proxy() {
+  auto s = two_objective_study();
+  s.trials[0].proxy_objectives = {0.09, 48};
+  s.trials[1].proxy_objectives = {0.06, 41};
+  s.trials[2].proxy_objectives = {std::nan(""), 44};
+  s.trials[3].proxy_objectives = {0.03, 33};
+  s.trials[4].proxy_objectives = {0.015, 58};
+  s.trials[5].proxy_objectives = {0.5, 10};
+  s.proxy_correlation = {{"kld/mean", 0.956, 4}, {"speed/tg128", std::nullopt, 5}};
+  return s;
+}
+
+TEST(ReportProxy, PairCountsAndSummaryText) {
+  const auto s = study_with_proxy();
+  EXPECT_TRUE(has_proxy_predictions(s));
+  EXPECT_EQ(proxy_pair_count(s, 0), 4u);
+  EXPECT_EQ(proxy_pair_count(s, 1), 5u);
+  EXPECT_EQ(proxy_pair_count(s, 2), 0u);
+  EXPECT_EQ(objective_index(s, "speed/tg128"), 1u);
+  EXPECT_FALSE(objective_index(s, "model/file_bytes"));
+  EXPECT_EQ(proxy_correlation_text(s), "kld/mean ρ = 0.956 over 4 trials, speed/tg128 ρ undefined over 5 trials");
+  auto one = s;
+  one.proxy_correlation = {{"kld/mean", -0.5, 1}};
+  EXPECT_EQ(proxy_correlation_text(one), "kld/mean ρ = -0.500 over 1 trial");
+
+  // Without a proxy: no predictions, no text.
+  auto none = two_objective_study();
+  none.trials[6].proxy_objectives.clear();
+  EXPECT_FALSE(has_proxy_predictions(none));
+  EXPECT_EQ(proxy_correlation_text(none), "");
+  EXPECT_EQ(proxy_pair_count(none, 0), 0u);
+}
+
+TEST(ReportProxy, CorrelationAndPredictionsInEveryFormat) {
+  const auto s = study_with_proxy();
+  const std::string md = study_markdown(s);
+  EXPECT_NE(md.find("- **Proxy**: rank correlation with full evaluation (Spearman): kld/mean ρ = 0.956 over 4 trials, "
+                    "speed/tg128 ρ undefined over 5 trials\n"),
+            std::string::npos)
+      << md;
+  // Predicted beside measured; the frontier table has no proxy columns.
+  EXPECT_NE(md.find("| 0 ★ | 0 | full | complete | rtn int2 | yes | 0.100000 ± 0.001000 | 0.090000 | 50.0 t/s | "
+                    "48.0 t/s | 1.91 MiB |  |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| 2 | 0 | full | complete | rtn int4 | yes | 0.200000 ± 0.001000 | - | 45.0 t/s | 44.0 t/s |"),
+            std::string::npos)
+      << md;
+  const std::string front = md.substr(md.find("## Pareto frontier"), md.find("## All trials") - md.find("## Pareto"));
+  EXPECT_EQ(front.find("(proxy)"), std::string::npos) << front;
+
+  const std::string page = study_html(s);
+  EXPECT_NE(page.find("<dt>Proxy</dt><dd title=\"Spearman's rank correlation"), std::string::npos);
+  EXPECT_NE(page.find(">rank correlation with full evaluation: kld/mean ρ = 0.956 over 4 trials, speed/tg128 ρ "
+                      "undefined over 5 trials</dd>"),
+            std::string::npos);
+  const size_t row0 = page.find("<tr id=\"trial-0\"");
+  ASSERT_NE(row0, std::string::npos);
+  const std::string tr0 = page.substr(row0, page.find("</tr>", row0) - row0);
+  // Measured, then predicted, for each objective; sortable by data-v.
+  const size_t kld = tr0.find("data-v=\"0.1\""), kld_proxy = tr0.find("<td class=\"num proxy\" data-v=\"0.09\">");
+  const size_t tg = tr0.find("data-v=\"50\""), tg_proxy = tr0.find("<td class=\"num proxy\" data-v=\"48\">48.0 t/s<");
+  ASSERT_NE(kld, std::string::npos) << tr0;
+  ASSERT_NE(kld_proxy, std::string::npos) << tr0;
+  ASSERT_NE(tg, std::string::npos) << tr0;
+  ASSERT_NE(tg_proxy, std::string::npos) << tr0;
+  EXPECT_LT(kld, kld_proxy);
+  EXPECT_LT(kld_proxy, tg);
+  EXPECT_LT(tg, tg_proxy);
+  const size_t row2 = page.find("<tr id=\"trial-2\"");
+  EXPECT_NE(page.substr(row2, page.find("</tr>", row2) - row2).find("<td class=\"num proxy\">-</td>"),
+            std::string::npos);
+  EXPECT_NE(page.find("<th class=\"num proxy\" title=\"predicted by the proxy\">speed/tg128 (proxy)</th>"),
+            std::string::npos);
+
+  const auto j = nlohmann::json::parse(study_json(s));
+  const auto& rho = j["study"]["proxy_spearman"];
+  ASSERT_EQ(rho.size(), 2u);
+  EXPECT_EQ(rho["kld/mean"]["rho"], 0.956);
+  EXPECT_EQ(rho["kld/mean"]["trials"], 4);
+  EXPECT_TRUE(rho["speed/tg128"]["rho"].is_null());
+  EXPECT_EQ(rho["speed/tg128"]["trials"], 5);
+  EXPECT_EQ(j["trials"][0]["proxy_objectives"], nlohmann::json({0.09, 48.0}));
+
+  // A study without a proxy shows none of it.
+  auto none = two_objective_study();
+  none.trials[6].proxy_objectives.clear();
+  EXPECT_EQ(study_markdown(none).find("Proxy"), std::string::npos);
+  EXPECT_EQ(study_markdown(none).find("(proxy)"), std::string::npos);
+  EXPECT_EQ(study_html(none).find("<dt>Proxy</dt>"), std::string::npos);
+  EXPECT_EQ(study_html(none).find("num proxy"), std::string::npos);
+  EXPECT_TRUE(nlohmann::json::parse(study_json(none))["study"]["proxy_spearman"].empty());
 }
 
 TEST(ReportJson, WholeStudyRoundTrips) {

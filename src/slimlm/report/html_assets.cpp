@@ -27,6 +27,7 @@ table.sortable th[aria-sort="descending"]::after { content: " ▼"; }
 tr.frontier td:first-child { border-left: 3px solid var(--front); }
 tr.failed td { color: #a61e4d; } tr.infeasible td { color: var(--muted); }
 tr.hl td { background: #fff3bf; }
+td.proxy, th.proxy { color: var(--muted); font-style: italic; }
 td.error { max-width: 420px; white-space: pre-wrap; word-break: break-word; font-size: 12px; }
 .wrap { overflow-x: auto; }
 .legend { color: var(--muted); margin: 4px 0 10px; }

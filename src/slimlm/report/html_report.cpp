@@ -78,6 +78,13 @@ std::string header(const StudyData& s) {
   item("Objectives", objectives_text(s));
   item("Trials", trial_counts_text(s));
   item("Frontier", fmt::format("{} point{}", nf, nf == 1 ? "" : "s"));
+  if (const std::string rho = proxy_correlation_text(s); !rho.empty()) {
+    out += fmt::format("<dt>Proxy</dt><dd title=\"Spearman's rank correlation between the values the per-layer "
+                       "proxy predicted and those full evaluation measured, over the trials that have both: 1 = "
+                       "the proxy ranks candidates exactly as full evaluation does, 0 = unrelated\">rank "
+                       "correlation with full evaluation: {}</dd>\n",
+                       e(rho));
+  }
   item("Status", s.status);
   item("Hardware", hardware_summary(s.hardware_json));
   item("slimlm", s.slimlm_version);
@@ -151,11 +158,32 @@ std::string references_section(const StudyData& s, const std::vector<std::string
   return out + "</tbody></table></div></section>\n";
 }
 
+// The proxy's prediction of objective `i` for a trial, muted beside the
+// measured value; "-" when the trial has none.
+std::string proxy_td(const StudyData& s, const TrialData& t, size_t i) {
+  if (t.proxy_objectives.size() != s.objectives.size() || !std::isfinite(t.proxy_objectives[i])) {
+    return "<td class=\"num proxy\">-</td>";
+  }
+  const double v = t.proxy_objectives[i];
+  return fmt::format("<td class=\"num proxy\" data-v=\"{}\">{}</td>", v,
+                     e(format_value(v, metric_unit(s, s.objectives[i].metric))));
+}
+
 std::string trials_section(const StudyData& s, const std::vector<std::string>& columns) {
+  // With a proxy, each objective's predicted value sits in the column right
+  // after its measured one, so the two read side by side.
+  const bool proxy = has_proxy_predictions(s);
+  std::string head;
+  for (const auto& m : columns) {
+    head += fmt::format("<th class=\"num\">{}</th>", e(m + arrow(s, m)));
+    if (proxy && objective_index(s, m)) {
+      head += fmt::format("<th class=\"num proxy\" title=\"predicted by the proxy\">{}</th>", e(m + " (proxy)"));
+    }
+  }
   std::string out = "<section id=\"trials\"><h2>All trials</h2>\n<p class=\"legend\">Click a header to sort.</p>"
                     "<div class=\"wrap\"><table class=\"sortable\"><thead><tr><th class=\"num\">#</th>"
                     "<th class=\"num\">gen</th><th>stage</th><th>state</th><th>recipe</th><th>feasible</th>" +
-                    metric_headers(s, columns) + "<th>error</th></tr></thead><tbody>\n";
+                    head + "<th>error</th></tr></thead><tbody>\n";
   for (const auto& t : s.trials) {
     const char* cls = t.on_frontier                               ? "frontier"
                       : t.state == registry::TrialState::kFailed ? "failed"
@@ -167,10 +195,15 @@ std::string trials_section(const StudyData& s, const std::vector<std::string>& c
                        e(registry::to_string(t.state)), e(t.summary));
     out += t.feasible() ? "<td data-v=\"0\">yes</td>"
                         : fmt::format("<td data-v=\"{0}\">no ({0:.3g})</td>", t.violation);
-    for (const auto& m : columns) out += metric_td(s, t, m);
+    for (const auto& m : columns) {
+      out += metric_td(s, t, m);
+      if (const auto i = objective_index(s, m); proxy && i) out += proxy_td(s, t, *i);
+    }
     out += fmt::format("<td class=\"error\">{}</td></tr>\n", e(t.error));
   }
-  return out + "</tbody></table></div><p class=\"legend\">★ on the Pareto frontier.</p></section>\n";
+  out += "</tbody></table></div><p class=\"legend\">★ on the Pareto frontier.";
+  if (proxy) out += " (proxy): what the per-layer proxy predicted before the trial was evaluated.";
+  return out + "</p></section>\n";
 }
 
 std::string recipes_section(const StudyData& s) {

@@ -59,6 +59,12 @@ Json study_to_json(const StudyData& s) {
                 {"objectives", objectives},
                 {"hardware", embedded(s.hardware_json)},
                 {"config_yaml", s.config_yaml}};
+  // metric -> {rho, trials}; empty when the study ran without a proxy.
+  Json rho = Json::object();
+  for (const auto& c : s.proxy_correlation) {
+    rho[c.metric] = {{"rho", c.rho ? number(*c.rho) : Json(nullptr)}, {"trials", c.trials}};
+  }
+  j["study"]["proxy_spearman"] = std::move(rho);
   Json frontier = Json::array();
   for (const TrialData* t : s.frontier()) frontier.push_back(t->number);
   j["frontier"] = frontier;

@@ -1,7 +1,8 @@
 #pragma once
 // study.json: the whole StudyData — study, every trial with its params,
-// objectives, proxy predictions and metrics, reference runs, sensitivities —
-// plus the frontier's trial numbers. Recipes and the hardware fingerprint are
+// objectives, proxy predictions and metrics, reference runs, sensitivities,
+// the proxy's rank correlation per objective (study.proxy_spearman: metric ->
+// {rho, trials}) — plus the frontier's trial numbers. Recipes and the hardware fingerprint are
 // embedded as JSON when they parse, as strings otherwise. NaN and infinities
 // are written as null.
 #include <nlohmann/json.hpp>

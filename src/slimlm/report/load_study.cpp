@@ -26,6 +26,33 @@ std::string known_studies(const std::vector<registry::StudyRecord>& studies) {
   return out;
 }
 
+// The runner's "proxy_spearman" blob: {"kld/mean": 0.956, "model/file_bytes":
+// null, ...}. Listed in objective order (then any other metric it names), each
+// with the number of trials it was computed over, counted from the trials.
+std::vector<ProxyCorrelation> proxy_correlation(const StudyData& s, const std::string& text) {
+  const auto j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  const auto bad = [&](const std::string& why) {
+    return FormatError(fmt::format("study {}: blob \"proxy_spearman\" {}: {}", s.name, why, text));
+  };
+  if (!j.is_object()) throw bad("is not a JSON object of metric -> rho");
+  for (const auto& [metric, rho] : j.items()) {
+    if (!rho.is_null() && !rho.is_number()) throw bad(fmt::format("has a non-numeric rho for '{}'", metric));
+  }
+  std::vector<ProxyCorrelation> out;
+  const auto add = [&](const std::string& metric, const Json& rho, size_t trials) {
+    out.push_back({metric, rho.is_number() ? std::optional<double>(rho.get<double>()) : std::nullopt, trials});
+  };
+  for (size_t i = 0; i < s.objectives.size(); ++i) {
+    if (auto it = j.find(s.objectives[i].metric); it != j.end()) add(it.key(), *it, proxy_pair_count(s, i));
+  }
+  for (const auto& [metric, rho] : j.items()) {
+    const bool objective = std::any_of(s.objectives.begin(), s.objectives.end(),
+                                       [&](const search::Objective& o) { return o.metric == metric; });
+    if (!objective) add(metric, rho, 0);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<search::Objective> parse_objectives(const std::string& json, const std::string& what) {
@@ -140,6 +167,7 @@ StudyData load_study_data(const registry::Registry& reg, const std::string& name
 
   for (const auto& c : reg.sensitivity(rec.id)) s.sensitivity.push_back({c.layer, c.variant, c.metric, c.value});
   mark_frontier(s);
+  if (const auto rho = reg.blob(rec.id, "proxy_spearman")) s.proxy_correlation = proxy_correlation(s, *rho);
   return s;
 }
 

@@ -2,7 +2,9 @@
 // Reads one study out of the experiment registry into a StudyData: the study
 // record, its trials (with the summary, recipe, artifact and metrics of the
 // run that evaluated each), its other runs (baseline and reference
-// evaluations), its per-layer sensitivities; then marks the frontier.
+// evaluations), its per-layer sensitivities, and the proxy's rank
+// correlation with full evaluation (study blob "proxy_spearman"); then marks
+// the frontier.
 #include <string>
 
 #include "slimlm/registry/registry.h"
@@ -12,7 +14,8 @@ namespace slimlm::report {
 
 // study_name empty: the most recently created study. ConfigError when the
 // registry holds no study, or none of that name (the message lists the known
-// ones); FormatError naming the study when its objectives JSON is malformed.
+// ones); FormatError naming the study when its objectives JSON or its
+// "proxy_spearman" blob is malformed.
 StudyData load_study_data(const registry::Registry& registry, const std::string& study_name);
 
 // Parses a study's objectives_json ([{"metric":..,"direction":..}, ...]);

@@ -45,6 +45,11 @@ std::string metric_cell(const StudyData& s, const TrialData& t, const std::strin
   return "-";
 }
 
+std::string proxy_cell(const StudyData& s, const TrialData& t, size_t i) {
+  if (t.proxy_objectives.size() != s.objectives.size()) return "-";
+  return format_value(t.proxy_objectives[i], metric_unit(s, s.objectives[i].metric));
+}
+
 }  // namespace
 
 std::string study_markdown(const StudyData& s) {
@@ -57,6 +62,9 @@ std::string study_markdown(const StudyData& s) {
   item("Objectives", objectives_text(s));
   item("Trials", trial_counts_text(s));
   item("Frontier", fmt::format("{} point{}", s.frontier().size(), s.frontier().size() == 1 ? "" : "s"));
+  if (const std::string rho = proxy_correlation_text(s); !rho.empty()) {
+    item("Proxy", "rank correlation with full evaluation (Spearman): " + rho);
+  }
   item("Status", s.status);
   item("Hardware", hardware_summary(s.hardware_json));
   item("slimlm", s.slimlm_version);
@@ -109,9 +117,15 @@ std::string study_markdown(const StudyData& s) {
   {
     Row thead = {"#", "gen", "stage", "state", "recipe", "feasible"};
     std::vector<bool> tright = {true, true, false, false, false, false};
+    // With a proxy, each objective's prediction follows its measured value.
+    const bool proxy = has_proxy_predictions(s);
     for (const auto& m : columns) {
       thead.push_back(m + arrow(s, m));
       tright.push_back(true);
+      if (proxy && objective_index(s, m)) {
+        thead.push_back(m + " (proxy)");
+        tright.push_back(true);
+      }
     }
     thead.push_back("error");
     std::vector<Row> rows;
@@ -122,12 +136,17 @@ std::string study_markdown(const StudyData& s) {
                std::string(registry::to_string(t.state)),
                t.summary,
                t.feasible() ? "yes" : fmt::format("no ({:.3g})", t.violation)};
-      for (const auto& m : columns) r.push_back(metric_cell(s, t, m));
+      for (const auto& m : columns) {
+        r.push_back(metric_cell(s, t, m));
+        if (const auto i = objective_index(s, m); proxy && i) r.push_back(proxy_cell(s, t, *i));
+      }
       r.push_back(t.error);
       rows.push_back(std::move(r));
     }
     out += table(thead, rows, tright);
-    out += "\n★ on the Pareto frontier.\n\n";
+    out += "\n★ on the Pareto frontier.";
+    if (proxy) out += " (proxy): what the per-layer proxy predicted before the trial was evaluated.";
+    out += "\n\n";
   }
 
   for (const auto& h : build_heatmaps(s)) {

@@ -47,6 +47,30 @@ void mark_frontier(StudyData& study) {
   for (size_t k : search::pareto_front(points)) study.trials[candidates[k]].on_frontier = true;
 }
 
+bool has_proxy_predictions(const StudyData& study) {
+  const size_t n = study.objectives.size();
+  return n > 0 && std::any_of(study.trials.begin(), study.trials.end(),
+                              [&](const TrialData& t) { return t.proxy_objectives.size() == n; });
+}
+
+std::optional<size_t> objective_index(const StudyData& study, std::string_view metric) {
+  for (size_t i = 0; i < study.objectives.size(); ++i) {
+    if (study.objectives[i].metric == metric) return i;
+  }
+  return std::nullopt;
+}
+
+size_t proxy_pair_count(const StudyData& study, size_t index) {
+  const size_t n = study.objectives.size();
+  if (index >= n) return 0;
+  // The same filter as search::proxy_rank_correlation (which the report
+  // cannot link: it lives with the study runner).
+  return static_cast<size_t>(std::count_if(study.trials.begin(), study.trials.end(), [&](const TrialData& t) {
+    return t.state == registry::TrialState::kComplete && t.objectives.size() == n && t.proxy_objectives.size() == n &&
+           std::isfinite(t.objectives[index]) && std::isfinite(t.proxy_objectives[index]);
+  }));
+}
+
 std::optional<double> metric_value(const StudyData& study, const TrialData& t, std::string_view metric) {
   for (size_t i = 0; i < study.objectives.size(); ++i) {
     if (study.objectives[i].metric == metric && t.measured(study.objectives.size())) return t.objectives[i];

@@ -74,6 +74,17 @@ struct SensitivityCell {
   double value = 0;
 };
 
+// How well the study's cheap proxy ranked candidates against their full
+// evaluations, for one objective: Spearman's rank correlation of the
+// predicted and the measured values (1 = the same order, 0 = unrelated,
+// negative = reversed), as the runner stored it (study blob
+// "proxy_spearman"), over the complete trials that have both values finite.
+struct ProxyCorrelation {
+  std::string metric;
+  std::optional<double> rho;  // nullopt: undefined (fewer than 2 pairs, or one side constant)
+  size_t trials = 0;          // pairs it was computed over
+};
+
 struct StudyData {
   std::string name;
   std::string config_yaml;
@@ -87,6 +98,7 @@ struct StudyData {
   std::vector<TrialData> trials;       // by number
   std::vector<ReferenceRun> references;
   std::vector<SensitivityCell> sensitivity;
+  std::vector<ProxyCorrelation> proxy_correlation;  // in objective order; empty: no proxy (or not finished)
 
   // Trials whose on_frontier is set, in trial order.
   std::vector<const TrialData*> frontier() const;
@@ -98,6 +110,18 @@ struct StudyData {
 // objectives' directions, of the trials that are feasible and measured
 // (complete, one finite value per objective). Proxy predictions never count.
 void mark_frontier(StudyData& study);
+
+// Whether any trial carries proxy predictions, one per objective (then the
+// trial tables show them beside the measured values).
+bool has_proxy_predictions(const StudyData& study);
+
+// The position of `metric` among the study's objectives, if it is one.
+std::optional<size_t> objective_index(const StudyData& study, std::string_view metric);
+
+// The number of (predicted, measured) pairs for objective `index`: complete
+// trials with a finite measurement and prediction of it — the pairs the
+// runner's Spearman rho was computed over.
+size_t proxy_pair_count(const StudyData& study, size_t index);
 
 // The value of `metric` for a trial: its objective value when `metric` is a
 // study objective and the trial was measured, else its run's metric.

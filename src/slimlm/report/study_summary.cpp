@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 namespace slimlm::report {
 
 std::string hardware_summary(const std::string& text) {
@@ -51,6 +53,16 @@ std::string objectives_text(const StudyData& s) {
   std::string out;
   for (const auto& o : s.objectives) {
     out += fmt::format("{}{} ({})", out.empty() ? "" : ", ", o.metric, search::to_string(o.direction));
+  }
+  return out;
+}
+
+std::string proxy_correlation_text(const StudyData& s) {
+  std::string out;
+  for (const auto& c : s.proxy_correlation) {
+    const std::string rho = c.rho && std::isfinite(*c.rho) ? fmt::format("ρ = {:.3f}", *c.rho) : "ρ undefined";
+    out += fmt::format("{}{} {} over {} trial{}", out.empty() ? "" : ", ", c.metric, rho, c.trials,
+                       c.trials == 1 ? "" : "s");
   }
   return out;
 }
