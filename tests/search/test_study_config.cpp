@@ -54,7 +54,10 @@ TEST(StudyConfig, DefaultExampleLoads) {
   EXPECT_TRUE(c.search->space[3].integer);
   // Derived template: the space's ops in the canonical order.
   EXPECT_EQ(ops(c.search->template_steps), (std::vector<std::string>{"prune_channels", "drop_layers", "quantize"}));
-  EXPECT_FALSE(c.search->proxy.enabled);
+  EXPECT_TRUE(c.search->proxy.enabled);
+  EXPECT_EQ(c.search->proxy.sensitivity,
+            (std::vector<std::string>{"int8", "int4_g128", "int4_g64", "int3_g128", "int2_g64"}));
+  EXPECT_EQ(c.search->proxy.candidates, 32);
   EXPECT_EQ(c.search->keep_models, KeepModels::kFrontier);
 }
 
