@@ -1,4 +1,5 @@
 # Thin wrapper over CMake/CTest. `make test` is the README's test command.
+MAKEFLAGS += --no-print-directory
 BUILD ?= build
 JOBS ?= $(shell nproc)
 # Tests run from inside the build tree, so the data path is made absolute.
@@ -23,7 +24,9 @@ build: configure
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) --timeout 900
 
-demo: build
+# The program alone (no tests or benchmarks), then a study on the bundled fixture.
+demo: configure
+	@cmake --build $(BUILD) -j$(JOBS) --target slimlm
 	@./$(BUILD)/slimlm optimize configs/default.yaml
 
 bench: build

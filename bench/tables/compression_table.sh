@@ -5,7 +5,7 @@
 # agreement (one pass: the kld task scores both models, so PPL = ratio x
 # base PPL); plus bytes, bits/weight, compression time and peak RSS.
 #
-#   bench/tables/compression_table.sh quant|prune|all [OUTDIR]
+#   bench/tables/compression_table.sh quant|prune|all|NAME,NAME... [OUTDIR]
 #
 # Environment: SLIMLM (binary, default build/slimlm), SLIMLM_DATA (default
 # ../shared/data), MODEL (default $SLIMLM_DATA/models/bench-llama-26m),
@@ -28,19 +28,22 @@ tflag=()
 cal=(--calib "$CALIB" --calib-samples "$NCAL" --calib-len 512 --calib-seed 0)
 mkdir -p "$out"
 
+# Integer formats with a zero point (asym), as the research code quantizes by
+# default (IST-DASLab/gptq without --sym, llm-awq with zero_point); lm_head stays
+# in 16 bits as there.
 quant_variants=(
-  "rtn-w4g128|quantize --method rtn --format int4_g128 --skip lm_head"
-  "rtn-w3g128|quantize --method rtn --format int3_g128 --skip lm_head"
-  "rtn-w2g64|quantize --method rtn --format int2_g64 --skip lm_head"
-  "gptq-w4g128|quantize --method gptq --format int4_g128 ${cal[*]}"
-  "gptq-w4g128-act|quantize --method gptq --format int4_g128 --act-order ${cal[*]}"
-  "gptq-w3g128|quantize --method gptq --format int3_g128 ${cal[*]}"
-  "gptq-w3g128-act|quantize --method gptq --format int3_g128 --act-order ${cal[*]}"
-  "gptq-w2g64|quantize --method gptq --format int2_g64 ${cal[*]}"
-  "gptq-w2g64-act|quantize --method gptq --format int2_g64 --act-order ${cal[*]}"
-  "awq-w4g128|quantize --method awq --format int4_g128 ${cal[*]}"
-  "awq-w3g128|quantize --method awq --format int3_g128 ${cal[*]}"
-  "awq-w2g64|quantize --method awq --format int2_g64 ${cal[*]}"
+  "rtn-w4g128|quantize --method rtn --format int4_g128_asym --skip lm_head"
+  "rtn-w3g128|quantize --method rtn --format int3_g128_asym --skip lm_head"
+  "rtn-w2g64|quantize --method rtn --format int2_g64_asym --skip lm_head"
+  "gptq-w4g128|quantize --method gptq --format int4_g128_asym ${cal[*]}"
+  "gptq-w4g128-act|quantize --method gptq --format int4_g128_asym --act-order ${cal[*]}"
+  "gptq-w3g128|quantize --method gptq --format int3_g128_asym ${cal[*]}"
+  "gptq-w3g128-act|quantize --method gptq --format int3_g128_asym --act-order ${cal[*]}"
+  "gptq-w2g64|quantize --method gptq --format int2_g64_asym ${cal[*]}"
+  "gptq-w2g64-act|quantize --method gptq --format int2_g64_asym --act-order ${cal[*]}"
+  "awq-w4g128|quantize --method awq --format int4_g128_asym ${cal[*]}"
+  "awq-w3g128|quantize --method awq --format int3_g128_asym ${cal[*]}"
+  "awq-w2g64|quantize --method awq --format int2_g64_asym ${cal[*]}"
   "smoothquant-w8a8|quantize --method smoothquant --format int8 ${cal[*]}"
 )
 prune_variants=(
@@ -62,7 +65,8 @@ case $which in
   quant) variants=("${quant_variants[@]}") ;;
   prune) variants=("${prune_variants[@]}") ;;
   all) variants=("${quant_variants[@]}" "${prune_variants[@]}") ;;
-  *) variants=(); for v in "${quant_variants[@]}" "${prune_variants[@]}"; do [[ ${v%%|*} == $which ]] && variants+=("$v"); done ;;
+  *) variants=()  # a comma-separated list of variant names
+     for v in "${quant_variants[@]}" "${prune_variants[@]}"; do [[ ",$which," == *",${v%%|*},"* ]] && variants+=("$v"); done ;;
 esac
 
 eval_args=(--task kld --base "$MODEL" --data "$WIKI" --ctx 512 --limit-chunks "$CHUNKS" --json "${tflag[@]}")

@@ -230,7 +230,12 @@ TEST(StudyRunner, ChangedConfigIsRefusedUnlessRestarted) {
   const std::string base = test::study_yaml("c", tmp / "out", search_yaml(1, false, "grid"));
   const StudyConfig c1 = test::write_config(tmp.path(), base);
   run_study(c1, quiet());
-  const StudyConfig c2 = test::write_config(tmp.path(), base + "# changed\n");
+  // Comments and layout are not the study's identity: the study resumes.
+  const StudyConfig commented = test::write_config(tmp.path(), "# a comment\n" + base + "# another\n");
+  EXPECT_TRUE(run_study(commented, quiet()).resumed);
+  // Its content is: 4 scored windows instead of 3.
+  const StudyConfig c2 =
+      test::write_config(tmp.path(), test::study_yaml("c", tmp / "out", search_yaml(1, false, "grid"), 4));
   try {
     run_study(c2, quiet());
     FAIL() << "a changed config must be refused";

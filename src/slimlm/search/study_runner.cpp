@@ -1,6 +1,7 @@
 #include "slimlm/search/study_runner.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
 #include <fmt/ranges.h>
 #include <signal.h>
 #include <unistd.h>
@@ -167,17 +168,29 @@ StudyOutcome StudyRun::run() {
   return out;
 }
 
+// The YAML re-emitted from its parse: comments dropped, layout normalised,
+// keys kept in their order.
+static std::string canonical_yaml(const std::string& text) {
+  YAML::Emitter out;
+  out << YAML::Load(text);
+  return out.c_str();
+}
+
 void StudyRun::open_study() {
   fs::create_directories(c_.output);
   db_path_ = c_.output / "study.db";
   reg_.emplace(registry::Registry::open(db_path_));
   std::string yaml = read_config_text(c_);
   // Overrides change what the study proposes, so they are part of its identity.
+  std::string overrides;
   if (o_.sampler || o_.seed) {
-    yaml += fmt::format("\n# slimlm optimize{}{}\n", o_.sampler ? " --sampler " + *o_.sampler : "",
-                        o_.seed ? fmt::format(" --seed {}", *o_.seed) : "");
+    overrides = fmt::format("slimlm optimize{}{}", o_.sampler ? " --sampler " + *o_.sampler : "",
+                            o_.seed ? fmt::format(" --seed {}", *o_.seed) : "");
+    yaml += "\n# " + overrides + "\n";
   }
-  const std::string hash = registry::sha256_text(yaml);
+  // The identity is the config's content, not its text: comments and layout
+  // may change without orphaning a study (a new checkout's example configs).
+  const std::string hash = registry::sha256_text(canonical_yaml(yaml) + "\n" + overrides);
   if (auto existing = reg_->find_study(c_.name)) {
     if (o_.restart) {
       const std::string archived = fmt::format("{}-{}", c_.name, utc_stamp());
