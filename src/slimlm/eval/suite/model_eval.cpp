@@ -18,7 +18,10 @@ namespace {
 
 Metric speed_metric(const SpeedResult& s) {
   const double n = static_cast<double>(s.tps.size());
-  return Metric{"speed/" + s.test, s.rate.mean, "tokens/s", n >= 2 ? s.rate.sd / std::sqrt(n) : 0.0};
+  // One repetition has no spread to report: no standard error, rather than 0.
+  std::optional<double> se;
+  if (n >= 2) se = s.rate.sd / std::sqrt(n);
+  return Metric{"speed/" + s.test, s.rate.mean, "tokens/s", se};
 }
 
 }  // namespace
