@@ -2,6 +2,7 @@
 #include "slimlm/registry/run_table.h"
 
 #include <cmath>
+#include <filesystem>
 #include <iterator>
 #include <limits>
 #include <sstream>
@@ -175,6 +176,16 @@ TEST(RunTable, ShowHasEveryMetricAndThePrettyRecipe) {
   EXPECT_NE(s.find("3.00 MiB"), std::string::npos);
   EXPECT_NE(s.find("12.5000 ± 0.2500"), std::string::npos) << s;
   EXPECT_EQ(s.find("error"), std::string::npos);  // empty fields are left out
+}
+
+TEST(RunTable, ShowSaysWhenTheArtifactIsGone) {
+  RunRecord r = kA;
+  r.artifact_path = (std::filesystem::temp_directory_path() / "slimlm-no-such-model-folder").string();
+  EXPECT_NE(run_show_text(r).find(r.artifact_path + "  (no longer on disk)"), std::string::npos);
+  r.artifact_path = std::filesystem::temp_directory_path().string();  // exists
+  const std::string s = run_show_text(r);
+  EXPECT_NE(s.find(r.artifact_path), std::string::npos);
+  EXPECT_EQ(s.find("no longer on disk"), std::string::npos);
 }
 
 }  // namespace

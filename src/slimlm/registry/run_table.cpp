@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -206,7 +207,11 @@ std::string run_show_text(const RunRecord& r) {
   }
   field("base model", r.base_model);
   field("base sha256", r.base_model_hash);
-  field("artifact", r.artifact_path);
+  // A study keeps only its frontier's models (keep_models): say so rather
+  // than show a path that leads nowhere.
+  std::error_code ec;
+  const bool gone = !r.artifact_path.empty() && !std::filesystem::exists(r.artifact_path, ec);
+  field("artifact", gone ? r.artifact_path + "  (no longer on disk)" : r.artifact_path);
   field("artifact sha256", r.artifact_sha256);
   field("timings", fmt::format("compress {:.2f} s, eval {:.2f} s", r.compress_seconds, r.eval_seconds));
   field("slimlm", r.slimlm_version);
