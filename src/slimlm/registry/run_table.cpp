@@ -8,6 +8,8 @@
 #include <map>
 #include <set>
 
+#include "slimlm/core/text_format.h"
+
 namespace slimlm::registry {
 namespace {
 
@@ -64,14 +66,6 @@ std::string align(const std::vector<std::vector<std::string>>& rows, const std::
   return out;
 }
 
-std::string human_bytes(double b) {
-  const double a = std::fabs(b);
-  if (a >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", b / (1024.0 * 1024 * 1024));
-  if (a >= 1024.0 * 1024) return fmt::format("{:.2f} MiB", b / (1024.0 * 1024));
-  if (a >= 1024.0) return fmt::format("{:.1f} KiB", b / 1024.0);
-  return fmt::format("{:.0f} B", b);
-}
-
 // "2025-01-31T12:34:56Z" -> "2025-01-31 12:34".
 std::string short_time(const std::string& iso) {
   if (iso.size() < 16) return iso;
@@ -90,13 +84,6 @@ json parsed_or_text(const std::string& text) {
 
 // Shortest text that reads back as the same double; "" for NaN.
 std::string exact_number(double v) { return std::isnan(v) ? std::string() : fmt::format("{}", v); }
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
 
 std::string opt_int(const std::optional<int64_t>& v) { return v ? std::to_string(*v) : std::string(); }
 

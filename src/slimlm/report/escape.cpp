@@ -41,17 +41,6 @@ std::string json_for_script(std::string_view json) {
   return out;
 }
 
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  q += '"';
-  return q;
-}
-
 std::string markdown_cell(std::string_view s) {
   std::string out;
   out.reserve(s.size());

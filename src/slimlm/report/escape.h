@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "slimlm/core/text_format.h"
+
 namespace slimlm::report {
 
 // & < > " ' as character references: safe in text and in quoted attributes.
@@ -17,9 +19,8 @@ std::string html_escape(std::string_view s);
 // cannot end or confuse the script element; U+2028/2029 are escaped too.
 std::string json_for_script(std::string_view json);
 
-// RFC 4180: a field with a comma, quote, CR or LF is quoted and its quotes
-// doubled; anything else is written as is.
-std::string csv_field(std::string_view s);
+// RFC 4180 fields: core/text_format.h.
+using slimlm::csv_field;
 
 // A GitHub table cell: '|' and '\' escaped, line breaks as spaces, and '<' '>'
 // '&' as entities so that a renderer never sees raw HTML.

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <set>
 
+#include "slimlm/core/text_format.h"
+
 namespace slimlm::report {
 namespace {
 
@@ -62,14 +64,6 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 bool is_task_headline(std::string_view m) {
   return std::count(m.begin(), m.end(), '/') == 1 && metric_family(m) == MetricFamily::kQuality &&
          !starts_with(m, "kld/") && !starts_with(m, "perplexity/") && known_direction(m) == Direction::kMaximize;
-}
-
-std::string human_bytes(double b) {
-  const double a = std::fabs(b);
-  if (a >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", b / (1024.0 * 1024 * 1024));
-  if (a >= 1024.0 * 1024) return fmt::format("{:.2f} MiB", b / (1024.0 * 1024));
-  if (a >= 1024.0) return fmt::format("{:.1f} KiB", b / 1024.0);
-  return fmt::format("{:.0f} B", b);
 }
 
 }  // namespace

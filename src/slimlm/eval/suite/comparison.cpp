@@ -8,6 +8,7 @@
 #include <map>
 
 #include "slimlm/core/error.h"
+#include "slimlm/core/text_format.h"
 #include "slimlm/eval/tasks/multiple_choice.h"
 
 namespace slimlm::eval {
@@ -38,21 +39,6 @@ bool matches(const char* pattern, const std::string& key) {
     return key.rfind(stem, 0) == 0 && key.find('/', stem.size()) == std::string::npos;
   }
   return key == p;
-}
-
-std::string human_bytes(double b) {
-  const double a = std::fabs(b);
-  if (a >= 1024.0 * 1024 * 1024) return fmt::format("{:.2f} GiB", b / (1024.0 * 1024 * 1024));
-  if (a >= 1024.0 * 1024) return fmt::format("{:.2f} MiB", b / (1024.0 * 1024));
-  if (a >= 1024.0) return fmt::format("{:.1f} KiB", b / 1024.0);
-  return fmt::format("{:.0f} B", b);
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
 }
 
 std::string num(std::optional<double> v) {
