@@ -1,7 +1,6 @@
 #include "slimlm/compress/pipeline.h"
 
 #include <fmt/format.h>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <fstream>
@@ -17,6 +16,7 @@
 #include "slimlm/io/atomic_dir.h"
 #include "slimlm/io/atomic_file.h"
 #include "slimlm/io/hf_config.h"
+#include "slimlm/io/scoped_dir.h"
 #include "slimlm/model/quantize_model.h"
 
 namespace slimlm::compress {
@@ -33,32 +33,6 @@ uint64_t safetensors_bytes(const fs::path& dir) {
   }
   return total;
 }
-
-// A folder for an intermediate model beside the output (same filesystem,
-// so each pass's atomic rename stays cheap), removed on scope exit whether
-// the pipeline finishes or throws.
-class TempFolder {
- public:
-  TempFolder(const fs::path& output, size_t step) {
-    std::string pattern =
-        (output.parent_path() / fmt::format(".{}.step{}.XXXXXX", output.filename().string(), step + 1)).string();
-    if (!::mkdtemp(pattern.data())) {
-      throw IoError(fmt::format("cannot create a temporary folder beside {}: {}", output.string(),
-                                std::generic_category().message(errno)));
-    }
-    path_ = pattern;
-  }
-  ~TempFolder() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // The original model as a recipe: the files hard-linked where the
 // filesystem allows (every slimlm writer replaces files by rename, so a link
@@ -262,12 +236,12 @@ PipelineReport run_pipeline(const fs::path& input, const fs::path& output, const
     const std::string summary = pipeline_summary(steps);
     std::vector<int64_t> layer_map(static_cast<size_t>(config.num_hidden_layers));
     std::iota(layer_map.begin(), layer_map.end(), int64_t{0});
-    std::unique_ptr<TempFolder> previous;  // the model the current step reads, when intermediate
+    std::unique_ptr<io::ScopedDir> previous;  // the model the current step reads, when intermediate
     fs::path current = input;
     for (size_t k = 0; k < working.size(); ++k) {
       const StepSpec& spec = specs[working[k]];
       const bool last = k + 1 == working.size();
-      auto temp = last ? nullptr : std::make_unique<TempFolder>(out, working[k]);
+      auto temp = last ? nullptr : std::make_unique<io::ScopedDir>(out, fmt::format("step{}", working[k] + 1));
       const fs::path dest = last ? out : temp->path();
       PipelineStepReport sr;
       sr.op = spec.op;

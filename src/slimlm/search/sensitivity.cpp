@@ -13,6 +13,7 @@
 #include "slimlm/core/error.h"
 #include "slimlm/core/log.h"
 #include "slimlm/core/progress.h"
+#include "slimlm/io/scoped_dir.h"
 #include "slimlm/model/linear.h"
 #include "slimlm/model/model.h"
 #include "slimlm/search/trial_evaluator.h"
@@ -65,25 +66,6 @@ class LayerSwap {
   model::LayerWeights& a_;
   model::LayerWeights& b_;
   std::vector<LinearSlot> slots_;
-};
-
-// Removes a scratch folder on every exit path.
-class ScratchFolder {
- public:
-  explicit ScratchFolder(fs::path p) : path_(std::move(p)) {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ~ScratchFolder() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchFolder(const ScratchFolder&) = delete;
-  ScratchFolder& operator=(const ScratchFolder&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
 };
 
 std::string folder_name(const std::string& variant) {
@@ -213,7 +195,7 @@ SensitivityTable measure_sensitivity(TrialEvaluator& evaluator, std::span<const 
         if (bar) bar->advance();
       }
     } else {
-      const ScratchFolder folder(options.scratch / folder_name(v.name));
+      const io::ScopedDir folder(options.scratch / folder_name(v.name));
       fs::create_directories(options.scratch);
       compress::run_pipeline(evaluator.original_dir(), folder.path(), v.pipeline(), options.pipeline);
       const auto compressed = model::Model::load(folder.path());
