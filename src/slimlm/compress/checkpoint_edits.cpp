@@ -1,28 +1,18 @@
 #include "slimlm/compress/checkpoint_edits.h"
 
 #include <algorithm>
-#include <array>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include "slimlm/core/error.h"
-#include "slimlm/io/atomic_dir.h"
-#include "slimlm/io/atomic_file.h"
+#include "slimlm/io/model_folder_writer.h"
 
 namespace slimlm::compress {
 namespace fs = std::filesystem;
 
 namespace {
 
-// Files of a model folder that travel with the weights (as
-// model/quantize_model.cpp copies them).
-constexpr std::array<std::string_view, 10> kCopiedFiles = {
-    "tokenizer.json",          "tokenizer.model",   "tokenizer_config.json",
-    "special_tokens_map.json", "added_tokens.json", "vocab.json",
-    "merges.txt",              "generation_config.json", "chat_template.jinja",
-    "provenance.json",
-};
 
 }  // namespace
 
@@ -57,20 +47,7 @@ WrittenCheckpoint write_edited_checkpoint(const fs::path& input, const fs::path&
   });
   if (!edits.quantization_config.is_null()) config_json["quantization_config"] = edits.quantization_config;
 
-  io::AtomicDir dir(output);
-  io::write_safetensors(dir.path() / std::string(io::kSingleWeightsFile), tensors, {{"format", "pt"}});
-  io::write_text_atomic(dir.path() / "config.json", config_json.dump(2) + "\n");
-  io::write_text_atomic(dir.path() / "recipe.json", recipe.dump(2) + "\n");
-  for (std::string_view f : kCopiedFiles) {
-    const fs::path src = input / std::string(f);
-    std::error_code ec;
-    if (!fs::is_regular_file(src, ec)) continue;
-    const fs::path dst = dir.path() / std::string(f);
-    fs::copy_file(src, dst);
-    // A read-only source (a shared model store) must not make the copy read-only.
-    fs::permissions(dst, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add);
-  }
-  dir.commit();
+  io::write_model_folder(output, input, tensors, config_json, recipe);
   return w;
 }
 

@@ -1,7 +1,6 @@
 #include "slimlm/model/quantize_model.h"
 
 #include <algorithm>
-#include <array>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -12,10 +11,9 @@
 #include "slimlm/core/error.h"
 #include "slimlm/core/timer.h"
 #include "slimlm/io/atomic_dir.h"
-#include "slimlm/io/atomic_file.h"
 #include "slimlm/io/checkpoint.h"
 #include "slimlm/io/hf_config.h"
-#include "slimlm/io/safetensors_writer.h"
+#include "slimlm/io/model_folder_writer.h"
 #include "slimlm/model/quantized_weights.h"
 #include "slimlm/model/weight_names.h"
 #include "slimlm/quant/compressed_tensors.h"
@@ -26,13 +24,6 @@ using Json = nlohmann::ordered_json;
 
 namespace {
 
-// Files of a model folder that travel with the weights.
-constexpr std::array<std::string_view, 10> kCopiedFiles = {
-    "tokenizer.json",         "tokenizer.model",  "tokenizer_config.json",
-    "special_tokens_map.json", "added_tokens.json", "vocab.json",
-    "merges.txt",             "generation_config.json", "chat_template.jinja",
-    "provenance.json",
-};
 
 bool is_linear_slot(WeightSlot s) {
   switch (s) {
@@ -250,20 +241,7 @@ QuantizeReport quantize_model(const fs::path& input, const fs::path& output,
   }
   recipe["tensors"] = per;
 
-  io::AtomicDir dir(output);
-  io::write_safetensors(dir.path() / std::string(io::kSingleWeightsFile), tensors, {{"format", "pt"}});
-  io::write_text_atomic(dir.path() / "config.json", config_json.dump(2) + "\n");
-  io::write_text_atomic(dir.path() / "recipe.json", recipe.dump(2) + "\n");
-  for (std::string_view f : kCopiedFiles) {
-    const fs::path src = input / std::string(f);
-    std::error_code ec;
-    if (!fs::is_regular_file(src, ec)) continue;
-    const fs::path dst = dir.path() / std::string(f);
-    fs::copy_file(src, dst);
-    // A read-only source (a shared model store) must not make the copy read-only.
-    fs::permissions(dst, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::add);
-  }
-  dir.commit();
+  io::write_model_folder(output, input, tensors, config_json, recipe);
   report.seconds = timer.seconds();
   return report;
 }
