@@ -15,6 +15,7 @@
 #include "slimlm/model/model.h"
 #include "slimlm/quant/pack.h"
 #include "slimlm/quant/rtn.h"
+#include "test_util.h"
 
 namespace slimlm::compress {
 namespace {
@@ -24,20 +25,7 @@ using quant::QuantFormat;
 
 const fs::path kSource = SLIMLM_SOURCE_DIR;
 
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("slimlm-awq-" + std::to_string(std::random_device{}()))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using slimlm::testing::TempDir;  // tests/io/test_util.h
 
 TEST(Awq, FoldedScalesLeaveLogitsUnchanged) {
   for (const char* name : {"tiny-llama-spm", "tiny-qwen2"}) {

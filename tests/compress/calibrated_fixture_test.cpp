@@ -19,6 +19,7 @@
 #include "slimlm/kernels/cpu/quant_matmul.h"
 #include "slimlm/model/model.h"
 #include "slimlm/tokenizer/tokenizer.h"
+#include "test_util.h"
 
 namespace slimlm::compress {
 namespace {
@@ -28,20 +29,7 @@ using quant::QuantFormat;
 
 const fs::path kSource = SLIMLM_SOURCE_DIR;
 
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("slimlm-calib-fixture-" + std::to_string(std::random_device{}()))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using slimlm::testing::TempDir;  // tests/io/test_util.h
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

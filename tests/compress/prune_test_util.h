@@ -14,6 +14,7 @@
 
 #include "slimlm/core/tensor.h"
 #include "slimlm/io/checkpoint.h"
+#include "test_util.h"
 
 namespace slimlm::prune_test {
 
@@ -23,22 +24,7 @@ inline const fs::path kSource = SLIMLM_SOURCE_DIR;
 
 inline fs::path fixture(const std::string& name) { return kSource / "models" / name; }
 
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("slimlm-prune-" + std::to_string(std::random_device{}()))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using slimlm::testing::TempDir;  // tests/io/test_util.h
 
 inline std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

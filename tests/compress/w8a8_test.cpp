@@ -22,6 +22,7 @@
 #include "slimlm/quant/compressed_tensors.h"
 #include "slimlm/quant/int_quantized.h"
 #include "slimlm/quant/pack.h"
+#include "test_util.h"
 
 namespace slimlm {
 namespace {
@@ -155,20 +156,7 @@ TEST(SmoothQuant, ScalesMigrateTheActivationRange) {
   EXPECT_NEAR(s[2], std::sqrt(100.0) / std::sqrt(0.02), 1e-3);
 }
 
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("slimlm-w8a8-" + std::to_string(std::random_device{}()))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using slimlm::testing::TempDir;  // tests/io/test_util.h
 
 TEST(SmoothQuant, W8A8CheckpointLoadsAndStaysClose) {
   const fs::path base_dir = fs::path(SLIMLM_SOURCE_DIR) / "models" / "tiny-qwen2";

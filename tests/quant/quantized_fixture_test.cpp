@@ -16,6 +16,7 @@
 #include "slimlm/model/model.h"
 #include "slimlm/model/quantize_model.h"
 #include "slimlm/tokenizer/tokenizer.h"
+#include "test_util.h"
 
 namespace slimlm {
 namespace {
@@ -25,20 +26,7 @@ using quant::QuantFormat;
 
 const fs::path kSource = SLIMLM_SOURCE_DIR;
 
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("slimlm-quant-fixture-" + std::to_string(std::random_device{}()))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using slimlm::testing::TempDir;  // tests/io/test_util.h
 
 struct Level {
   const char* label;
