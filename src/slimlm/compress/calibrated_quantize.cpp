@@ -14,6 +14,7 @@
 #include "slimlm/core/timer.h"
 #include "slimlm/io/atomic_dir.h"
 #include "slimlm/io/hf_config.h"
+#include "slimlm/io/text_file.h"
 #include "slimlm/quant/int_quantized.h"
 #include "slimlm/model/quantized_weights.h"
 #include "slimlm/model/weight_names.h"
@@ -24,14 +25,6 @@ namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
 namespace {
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw IoError(fmt::format("cannot read {}", p.string()));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 Json number_or_null(double v) { return std::isnan(v) ? Json(nullptr) : Json(v); }
 
@@ -117,7 +110,7 @@ CalibratedReport quantize_calibrated(const fs::path& input, const fs::path& outp
     throw ConfigError(fmt::format("--method {}: unknown method; choose one of: {}", opt.method, pass_list()));
   }
   const fs::path config_path = input / "config.json";
-  const std::string config_text = read_text(config_path);
+  const std::string config_text = io::read_text_file(config_path);
   Json config_json = Json::parse(config_text, nullptr, false);
   if (config_json.is_discarded() || !config_json.is_object()) {
     throw FormatError(fmt::format("{}: not a JSON object", config_path.string()));

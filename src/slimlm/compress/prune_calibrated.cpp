@@ -12,20 +12,13 @@
 #include "slimlm/compress/prune_passes.h"
 #include "slimlm/core/error.h"
 #include "slimlm/core/timer.h"
+#include "slimlm/io/text_file.h"
 #include "slimlm/tokenizer/tokenizer.h"
 
 namespace slimlm::compress {
 using Json = nlohmann::ordered_json;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("--calib {}: cannot read the file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 Tensor to_f32_owned(const Tensor& t) { return t.dtype() == DType::kF32 ? t.clone() : t.to(DType::kF32); }
 
@@ -35,7 +28,12 @@ Json run_calibrated_pruning(const CalibratedPruning& job, const PrunedSink& sink
   const PruneOptions& opt = job.opt;
   const Timer timer;
   const tokenizer::Tokenizer tok = tokenizer::Tokenizer::from_file(job.in.dir);
-  const std::string text = read_file(opt.calib.file);
+  std::string text;
+  try {
+    text = io::read_text_file(opt.calib.file);
+  } catch (const IoError& e) {
+    throw IoError(fmt::format("--calib {}", e.what()));  // name the flag
+  }
   calib::CalibrationOptions co;
   co.samples = opt.calib.samples;
   co.seq_len = opt.calib.seq_len;

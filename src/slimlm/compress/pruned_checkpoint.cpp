@@ -9,6 +9,7 @@
 #include "slimlm/core/error.h"
 #include "slimlm/io/atomic_dir.h"
 #include "slimlm/io/hf_config.h"
+#include "slimlm/io/text_file.h"
 
 namespace slimlm::compress {
 namespace fs = std::filesystem;
@@ -27,14 +28,6 @@ bool is_pruned_slot(model::WeightSlot s) {
     case model::WeightSlot::kDown: return true;
     default: return false;
   }
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw IoError(fmt::format("cannot read {}", p.string()));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -69,7 +62,7 @@ std::string_view linear_type(model::WeightSlot slot) {
 PruneInput open_prune_input(const fs::path& input, const fs::path& output) {
   io::check_output_folder(input, output);
   const fs::path config_path = input / "config.json";
-  const std::string text = read_text(config_path);
+  const std::string text = io::read_text_file(config_path);
   Json j = Json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     throw FormatError(fmt::format("{}: not a JSON object", config_path.string()));

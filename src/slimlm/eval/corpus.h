@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "slimlm/eval/ppl_protocol.h"
+#include "slimlm/io/text_file.h"
 
 namespace slimlm::tokenizer {
 class Tokenizer;
@@ -16,8 +17,8 @@ class Tokenizer;
 
 namespace slimlm::eval {
 
-// The whole file; IoError naming it when it cannot be read.
-std::string read_text_file(const std::filesystem::path& path);
+// The whole file; IoError naming it when it cannot be read (io/text_file.h).
+using io::read_text_file;
 
 // hf: encode(text, add_special_tokens = true); llama.cpp: [bos] +
 // encode(text, add_special_tokens = false).

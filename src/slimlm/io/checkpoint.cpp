@@ -10,24 +10,17 @@
 
 #include "slimlm/core/error.h"
 #include "slimlm/io/message_text.h"
+#include "slimlm/io/text_file.h"
 
 namespace slimlm::io {
 namespace fs = std::filesystem;
 namespace {
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot read " + path.string());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // weight_map: tensor name -> shard file name, in the index's order.
 std::vector<std::pair<std::string, std::string>> read_weight_map(const fs::path& index) {
   nlohmann::ordered_json j;
   try {
-    j = nlohmann::ordered_json::parse(read_text(index));
+    j = nlohmann::ordered_json::parse(read_text_file(index));
   } catch (const nlohmann::json::exception& e) {
     throw FormatError(fmt::format("{}: not valid JSON: {}", index.string(), printable(e.what())));
   }

@@ -14,6 +14,7 @@
 #include "slimlm/io/checkpoint.h"
 #include "slimlm/io/hf_config.h"
 #include "slimlm/io/model_folder_writer.h"
+#include "slimlm/io/text_file.h"
 #include "slimlm/model/quantized_weights.h"
 #include "slimlm/model/weight_names.h"
 #include "slimlm/quant/compressed_tensors.h"
@@ -37,14 +38,6 @@ bool is_linear_slot(WeightSlot s) {
     case WeightSlot::kLmHead: return true;
     default: return false;
   }
-}
-
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw IoError(fmt::format("cannot read {}", p.string()));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::regex compile(const std::string& pattern, std::string_view flag) {
@@ -104,7 +97,7 @@ QuantizeReport quantize_model(const fs::path& input, const fs::path& output,
                                        opt.method));
   }
   const fs::path config_path = input / "config.json";
-  const std::string config_text = read_text(config_path);
+  const std::string config_text = io::read_text_file(config_path);
   Json config_json = Json::parse(config_text, nullptr, false);
   if (config_json.is_discarded() || !config_json.is_object()) {
     throw FormatError(fmt::format("{}: not a JSON object", config_path.string()));
