@@ -438,5 +438,28 @@ TEST(ParameterGroups, ClassifiesHfNames) {
   EXPECT_EQ(to_string(ParamGroup::kLmHead), "lm_head");
 }
 
+TEST(UncompressedConfig, ReadsTheJsonInOrderAndRefusesCompressedModels) {
+  slimlm::testing::TempDir tmp;
+  const std::filesystem::path fixture = std::filesystem::path(SLIMLM_SOURCE_DIR) / "models" / "tiny-llama";
+  std::filesystem::create_directories(tmp / "m");
+  std::filesystem::copy_file(fixture / "config.json", tmp / "m" / "config.json");
+  const UncompressedConfig in = read_uncompressed_config(tmp / "m", "prune");
+  EXPECT_EQ(in.config.num_hidden_layers, 4);
+  EXPECT_EQ(in.json.begin().key(), "architectures");  // the file's key order
+  auto j = in.json;
+  j["quantization_config"] = {{"format", "pack-quantized"}};
+  slimlm::testing::write_file(tmp / "m" / "config.json", j.dump());
+  try {
+    read_uncompressed_config(tmp / "m", "prune");
+    FAIL() << "a quantized model must be refused";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find((tmp / "m").string() + ": the model is already quantized"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("prune the original instead"), std::string::npos) << e.what();
+  }
+  slimlm::testing::write_file(tmp / "m" / "config.json", "[1, 2]");
+  EXPECT_THROW(read_uncompressed_config(tmp / "m", "prune"), FormatError);
+  EXPECT_THROW(read_uncompressed_config(tmp / "missing", "prune"), IoError);
+}
+
 }  // namespace
 }  // namespace slimlm::io

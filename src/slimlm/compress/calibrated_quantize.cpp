@@ -14,7 +14,6 @@
 #include "slimlm/core/timer.h"
 #include "slimlm/io/atomic_dir.h"
 #include "slimlm/io/hf_config.h"
-#include "slimlm/io/text_file.h"
 #include "slimlm/quant/int_quantized.h"
 #include "slimlm/model/quantized_weights.h"
 #include "slimlm/model/weight_names.h"
@@ -109,18 +108,9 @@ CalibratedReport quantize_calibrated(const fs::path& input, const fs::path& outp
   if (!find_pass(opt.method)) {
     throw ConfigError(fmt::format("--method {}: unknown method; choose one of: {}", opt.method, pass_list()));
   }
-  const fs::path config_path = input / "config.json";
-  const std::string config_text = io::read_text_file(config_path);
-  Json config_json = Json::parse(config_text, nullptr, false);
-  if (config_json.is_discarded() || !config_json.is_object()) {
-    throw FormatError(fmt::format("{}: not a JSON object", config_path.string()));
-  }
-  if (config_json.contains("quantization_config") && !config_json["quantization_config"].is_null()) {
-    throw ConfigError(fmt::format("{}: the model is already quantized (config.json has a "
-                                  "quantization_config); quantize the original instead",
-                                  input.string()));
-  }
-  const io::ModelConfig config = io::parse_hf_config(config_text, config_path.string());
+  io::UncompressedConfig in = io::read_uncompressed_config(input, "quantize");
+  Json& config_json = in.json;
+  const io::ModelConfig& config = in.config;
   const std::vector<std::string> why = io::unsupported_features(config);
   if (!why.empty()) {
     throw UnsupportedError(fmt::format("{}: cannot run this model: {}", config.source, why.front()));

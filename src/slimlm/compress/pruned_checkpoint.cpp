@@ -9,7 +9,6 @@
 #include "slimlm/core/error.h"
 #include "slimlm/io/atomic_dir.h"
 #include "slimlm/io/hf_config.h"
-#include "slimlm/io/text_file.h"
 
 namespace slimlm::compress {
 namespace fs = std::filesystem;
@@ -61,19 +60,8 @@ std::string_view linear_type(model::WeightSlot slot) {
 
 PruneInput open_prune_input(const fs::path& input, const fs::path& output) {
   io::check_output_folder(input, output);
-  const fs::path config_path = input / "config.json";
-  const std::string text = io::read_text_file(config_path);
-  Json j = Json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    throw FormatError(fmt::format("{}: not a JSON object", config_path.string()));
-  }
-  if (j.contains("quantization_config") && !j["quantization_config"].is_null()) {
-    throw ConfigError(fmt::format("{}: the model is already quantized or stored sparse (config.json has a "
-                                  "quantization_config); prune the original instead",
-                                  input.string()));
-  }
-  io::ModelConfig c = io::parse_hf_config(text, config_path.string());
-  return PruneInput{input, std::move(j), std::move(c), io::Checkpoint::open(input)};
+  io::UncompressedConfig in = io::read_uncompressed_config(input, "prune");
+  return PruneInput{input, std::move(in.json), std::move(in.config), io::Checkpoint::open(input)};
 }
 
 void write_pruned_checkpoint(const PruneInput& in, const fs::path& output, io::NamedTensors tensors,

@@ -9,6 +9,7 @@
 
 #include "slimlm/core/error.h"
 #include "slimlm/io/message_text.h"
+#include "slimlm/io/text_file.h"
 
 namespace slimlm::io {
 namespace {
@@ -293,6 +294,23 @@ ModelConfig load_hf_config(const std::filesystem::path& path) {
   ss << in.rdbuf();
   if (in.bad()) throw IoError("cannot read " + path.string());
   return parse_hf_config(ss.str(), path.string());
+}
+
+UncompressedConfig read_uncompressed_config(const std::filesystem::path& model_dir, std::string_view verb) {
+  const std::filesystem::path path = model_dir / "config.json";
+  const std::string text = read_text_file(path);
+  UncompressedConfig out;
+  out.json = nlohmann::ordered_json::parse(text, nullptr, false);
+  if (out.json.is_discarded() || !out.json.is_object()) {
+    throw FormatError(fmt::format("{}: not a JSON object", path.string()));
+  }
+  if (out.json.contains("quantization_config") && !out.json["quantization_config"].is_null()) {
+    throw ConfigError(fmt::format("{}: the model is already quantized or stored sparse (config.json has a "
+                                  "quantization_config); {} the original instead",
+                                  model_dir.string(), verb));
+  }
+  out.config = parse_hf_config(text, path.string());
+  return out;
 }
 
 }  // namespace slimlm::io

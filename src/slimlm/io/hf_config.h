@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "slimlm/io/model_config.h"
 
 namespace slimlm::io {
@@ -17,5 +19,16 @@ ModelConfig load_hf_config(const std::filesystem::path& path);
 // supported ones; ConfigError naming the file and key for invalid JSON, a
 // missing required key, a wrong JSON type or an impossible value.
 ModelConfig parse_hf_config(std::string_view json_text, std::string_view name_for_errors);
+
+// config.json of a model folder about to be compressed: the JSON in its key
+// order (written back edited) and the parsed config. FormatError when it is
+// not a JSON object; ConfigError naming the folder when it is already
+// compressed (it has a quantization_config) — `verb` ("quantize", "prune")
+// says what to do with the original instead; otherwise as parse_hf_config.
+struct UncompressedConfig {
+  nlohmann::ordered_json json;
+  ModelConfig config;
+};
+UncompressedConfig read_uncompressed_config(const std::filesystem::path& model_dir, std::string_view verb);
 
 }  // namespace slimlm::io

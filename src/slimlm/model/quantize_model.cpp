@@ -14,7 +14,6 @@
 #include "slimlm/io/checkpoint.h"
 #include "slimlm/io/hf_config.h"
 #include "slimlm/io/model_folder_writer.h"
-#include "slimlm/io/text_file.h"
 #include "slimlm/model/quantized_weights.h"
 #include "slimlm/model/weight_names.h"
 #include "slimlm/quant/compressed_tensors.h"
@@ -96,18 +95,9 @@ QuantizeReport quantize_model(const fs::path& input, const fs::path& output,
                                        "calibration set and come later)",
                                        opt.method));
   }
-  const fs::path config_path = input / "config.json";
-  const std::string config_text = io::read_text_file(config_path);
-  Json config_json = Json::parse(config_text, nullptr, false);
-  if (config_json.is_discarded() || !config_json.is_object()) {
-    throw FormatError(fmt::format("{}: not a JSON object", config_path.string()));
-  }
-  if (config_json.contains("quantization_config") && !config_json["quantization_config"].is_null()) {
-    throw ConfigError(fmt::format("{}: the model is already quantized (config.json has a "
-                                  "quantization_config); quantize the original instead",
-                                  input.string()));
-  }
-  const io::ModelConfig config = io::parse_hf_config(config_text, config_path.string());
+  io::UncompressedConfig in = io::read_uncompressed_config(input, "quantize");
+  Json& config_json = in.json;
+  const io::ModelConfig& config = in.config;
   const ArchitectureSpec& spec = architecture_spec(config.arch);
   const io::Checkpoint ck = io::Checkpoint::open(input);
 
